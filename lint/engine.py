@@ -1,0 +1,250 @@
+"""Linting one source text: parse once, run every rule in one traversal.
+
+Rules never walk the tree themselves. The engine builds one table from node
+type to the rule callbacks interested in it and makes a single pass over the
+tree, keeping the shared context (scopes, ancestors) up to date as it goes.
+Positions are computed only for files that have findings.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import re
+import sys
+import warnings
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from .catalogue import BlockingCall, Catalogue
+from .context import LintContext
+from .diagnostic import Diagnostic, Position
+from .fixes import FixBuilder
+from .rule import Report, Rule
+from .scope import Scope
+
+PARSE_ERROR = ("AIO001", "syntax-error")
+INTERNAL_ERROR = ("AIO003", "internal-error")
+
+# LibCST's message carries the real position as "error at LINE:COL"; the
+# exception's raw_line and raw_column often point at the start of the file.
+_PARSER_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+_SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+# The traversal recurses once per tree level, and long implicit string
+# concatenations (hundreds of lines) nest that deep. Python 3.11 and newer do
+# not use the C stack for these pure-Python calls, so a high limit is safe
+# there; Python 3.10 does, so it gets a smaller raise.
+_TRAVERSAL_RECURSION_LIMIT = 20_000 if sys.version_info >= (3, 11) else 6_000
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    """Settings that change what rules find, shared by all files of a run."""
+
+    catalogue: Catalogue = field(default_factory=Catalogue.default)
+
+    @classmethod
+    def with_extra_blocking_calls(cls, extra: Iterable[BlockingCall]) -> LintOptions:
+        return cls(catalogue=Catalogue.default().extended(extra))
+
+
+def lint_text(
+    text: str,
+    path: str,
+    rules: Sequence[type[Rule]],
+    options: LintOptions | None = None,
+) -> list[Diagnostic]:
+    """Return the findings of ``rules`` on one decoded source text."""
+    options = options or LintOptions()
+    active = [rule for rule in rules if _may_fire(rule, text)]
+    if not active:
+        # No rule can fire, so skip LibCST. A syntax error must still be
+        # reported, and CPython's parser finds one much faster.
+        if _compiles(text, path):
+            return []
+        active = []
+
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        return [_parse_error(path, error, python_parses=_compiles(text, path))]
+    except RecursionError:
+        return [_error(PARSE_ERROR, path, Position(1, 0), f"{path} is nested too deeply for the parser; split the deepest expression")]
+
+    if "\x00" in text:
+        return [_error(PARSE_ERROR, path, Position(1, 0), f"{path} contains a null byte, which Python source cannot contain")]
+    if not active:
+        return []
+
+    reports: list[Report] = []
+    context = LintContext(module, path)
+    visitor = _BatchedVisitor(context, [rule(context, options, reports) for rule in active])
+    try:
+        with _recursion_limit(_TRAVERSAL_RECURSION_LIMIT):
+            module.visit(visitor)
+            diagnostics = _materialize(module, text, path, reports)
+    except RecursionError:
+        return [_error(PARSE_ERROR, path, Position(1, 0), f"{path} is nested too deeply to analyse; split the deepest expression")]
+
+    diagnostics.extend(visitor.internal_errors)
+    return sorted(diagnostics, key=lambda d: d.sort_key)
+
+
+def _may_fire(rule: type[Rule], text: str) -> bool:
+    return any(word in text for word in rule.triggers)
+
+
+def _compiles(text: str, path: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _recursion_limit(limit: int) -> Iterator[None]:
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+def _parse_error(path: str, error: cst.ParserSyntaxError, python_parses: bool) -> Diagnostic:
+    match = _PARSER_POSITION.search(error.message)
+    if match:
+        line, column = int(match.group(1)), max(int(match.group(2)) - 1, 0)
+    else:
+        line, column = error.raw_line, error.raw_column
+
+    first_line = error.message.splitlines()[0] if error.message else "invalid syntax"
+    detail = _PARSER_POSITION.sub("", first_line.removeprefix("parser error: ")).lstrip(": ")
+    if python_parses:
+        message = (
+            f"LibCST cannot parse {path} at line {line}, column {column + 1}, although Python can: {detail}; "
+            "exclude the file or report the construct to LibCST"
+        )
+    else:
+        message = f"cannot parse {path} at line {line}, column {column + 1}: {detail}"
+    return _error(PARSE_ERROR, path, Position(line, column), message)
+
+
+def _error(kind: tuple[str, str], path: str, where: Position, message: str) -> Diagnostic:
+    code, name = kind
+    return Diagnostic(code=code, name=name, message=message, path=path, start=where, end=where)
+
+
+def _internal_error(rule: type[Rule], path: str, error: Exception) -> Diagnostic:
+    message = (
+        f"internal error in rule {rule.code} ({rule.name}) on {path}: "
+        f"{type(error).__name__}: {error}; please report it with this file"
+    )
+    return _error(INTERNAL_ERROR, path, Position(1, 0), message)
+
+
+def _materialize(module: cst.Module, text: str, path: str, reports: list[Report]) -> list[Diagnostic]:
+    """Turn reports into diagnostics, computing positions and fixes."""
+    if not reports:
+        return []
+
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    builder = FixBuilder(module, text, positions)
+
+    diagnostics = []
+    for report in reports:
+        fix = None
+        if report.fix is not None:
+            try:
+                fix = report.fix(builder)
+            except Exception as error:  # noqa: BLE001 - report the finding without its fix
+                diagnostics.append(_internal_error(report.rule, path, error))
+        diagnostics.append(
+            Diagnostic(
+                code=report.rule.code,
+                name=report.rule.name,
+                message=report.message,
+                path=path,
+                start=builder.start(report.node),
+                end=builder.end(report.node),
+                fix=fix,
+            )
+        )
+    return diagnostics
+
+
+Callback = Callable[[cst.CSTNode], object]
+
+
+class _BatchedVisitor(cst.CSTVisitor):
+    """Dispatches each node to the rules that have a callback for its type."""
+
+    def __init__(self, context: LintContext, rules: list[Rule]) -> None:
+        super().__init__()
+        self.context = context
+        self.internal_errors: list[Diagnostic] = []
+        self._visits: dict[str, list[tuple[Rule, Callback]]] = {}
+        self._leaves: dict[str, list[tuple[Rule, Callback]]] = {}
+        self._failed: set[int] = set()
+
+        for rule in rules:
+            for attribute in _callback_names(type(rule)):
+                table = self._visits if attribute.startswith("visit_") else self._leaves
+                node_type = attribute.split("_", 1)[1]
+                table.setdefault(node_type, []).append((rule, getattr(rule, attribute)))
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.context.ancestors.append(node)
+        callbacks = self._visits.get(type(node).__name__)
+        if callbacks:
+            self._dispatch(callbacks, node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        callbacks = self._leaves.get(type(original_node).__name__)
+        if callbacks:
+            self._dispatch(callbacks, original_node)
+        self.context.ancestors.pop()
+
+    # A function's decorators, defaults and annotations run in the enclosing
+    # scope, so the new scope starts at its body, not at the `def`.
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if attribute == "body" and isinstance(node, _SCOPE_NODES):
+            self.context.scopes.append(self._scope_for(node))
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        if attribute == "body" and isinstance(original_node, _SCOPE_NODES):
+            self.context.scopes.pop()
+
+    def _scope_for(self, node: cst.CSTNode) -> Scope:
+        return Scope(node, self.context.scope)  # type: ignore[arg-type]
+
+    def _dispatch(self, callbacks: list[tuple[Rule, Callback]], node: cst.CSTNode) -> None:
+        for rule, callback in callbacks:
+            if id(rule) in self._failed:
+                continue
+            try:
+                callback(node)
+            except Exception as error:  # noqa: BLE001 - one broken rule must not stop the others
+                self._failed.add(id(rule))
+                self.internal_errors.append(_internal_error(type(rule), self.context.path, error))
+
+
+_CALLBACK_CACHE: dict[type[Rule], tuple[str, ...]] = {}
+
+
+def _callback_names(rule: type[Rule]) -> tuple[str, ...]:
+    if rule not in _CALLBACK_CACHE:
+        _CALLBACK_CACHE[rule] = tuple(
+            name for name in dir(rule) if name.startswith(("visit_", "leave_")) and callable(getattr(rule, name))
+        )
+    return _CALLBACK_CACHE[rule]
