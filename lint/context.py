@@ -25,6 +25,9 @@ from .typeinfo import ANNOTATION_ALIASES, ENTER_TYPES, PATH, RETURN_TYPES
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
+# Marks a name whose type is being inferred, to detect self-reference.
+_PENDING = object()
+
 # Type inference follows assignments through names; a cycle such as
 # `a = b; b = a` must end somewhere.
 _MAX_INFERENCE_DEPTH = 8
@@ -41,6 +44,8 @@ class LintContext:
         self.ancestors: list[cst.CSTNode] = []
         # Answers that several rules need about the same node, keyed by purpose and node id.
         self.memo: dict[tuple[str, int], object] = {}
+        self._assumed_types: dict[tuple[int, str], object] = {}
+        self._saw_pending = False
         self._class_attributes: dict[int, dict[str, list[tuple[ValueBinding, Scope]]]] = {}
 
     # -- position in the tree ------------------------------------------------
@@ -202,7 +207,41 @@ class LintContext:
         if found is None:
             return None
         owner, bindings = found
-        return self._agreed_type([(b, owner) for b in bindings], depth)
+        key = (id(owner), name)
+
+        if key in self._assumed_types:
+            # A binding refers to the name itself (`df = df.reset_index()`).
+            assumed = self._assumed_types[key]
+            if assumed is _PENDING:
+                self._saw_pending = True
+                return None
+            return assumed  # type: ignore[return-value]
+
+        # First pass: the bindings that do not depend on the name itself
+        # must agree on one type. Second pass: assuming that type, the
+        # self-referring bindings must give it too.
+        outer_saw_pending = self._saw_pending
+        saw_any_pending = False
+        self._assumed_types[key] = _PENDING
+        try:
+            direct: list[tuple[Binding, Scope]] = []
+            recursive: list[tuple[Binding, Scope]] = []
+            for binding in bindings:
+                self._saw_pending = False
+                self._agreed_type([(binding, owner)], depth)
+                saw_any_pending = saw_any_pending or self._saw_pending
+                (recursive if self._saw_pending else direct).append((binding, owner))
+
+            candidate = self._agreed_type(direct, depth)
+            if candidate is None or not recursive:
+                return candidate
+            self._assumed_types[key] = candidate
+            return candidate if self._agreed_type(recursive, depth) == candidate else None
+        finally:
+            del self._assumed_types[key]
+            # An outer inference may depend on a name pending here, so the
+            # flag is passed on (which at worst re-checks an outer binding).
+            self._saw_pending = outer_saw_pending or saw_any_pending
 
     def _attribute_type(self, node: cst.Attribute, scope: Scope | None, depth: int) -> str | None:
         if isinstance(node.value, cst.Name):
@@ -259,28 +298,45 @@ class LintContext:
             return None
         return cls
 
-    def resolve_function(self, node: cst.BaseExpression) -> cst.FunctionDef | None:
+    def resolve_function(self, node: cst.BaseExpression, scope: Scope | None = None) -> cst.FunctionDef | None:
         """Return the ``def`` that a name or ``self.method`` refers to, if any."""
+        found = self.resolve_definition(node, scope)
+        return found[0] if found is not None else None
+
+    def resolve_definition(self, node: cst.BaseExpression, scope: Scope | None = None) -> tuple[cst.FunctionDef, Scope] | None:
+        """Return the ``def`` that a name or ``self.method`` refers to, with the scope it is defined in.
+
+        The scope lets a rule analyse the function's body later, away from
+        where the traversal is (a method's scope is its class body's scope).
+        """
         if isinstance(node, cst.Name):
-            found = self.lookup(node.value)
+            found = self.lookup(node.value, scope)
             if found is None:
                 return None
-            definitions = [b for b in found[1] if isinstance(b, DefinitionBinding)]
-            if len(definitions) != len(found[1]):
+            owner, bindings = found
+            definitions = [b for b in bindings if isinstance(b, DefinitionBinding)]
+            if len(definitions) != len(bindings):
                 return None
             last = definitions[-1].node
-            return last if isinstance(last, cst.FunctionDef) else None
+            return (last, owner) if isinstance(last, cst.FunctionDef) else None
 
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
-            cls = self.receiver_class(node.value)
+            cls = self.receiver_class(node.value, scope)
             if cls is None:
                 return None
-            return _method_of(cls, node.attr.value)
+            method = _method_of(cls, node.attr.value)
+            if method is None:
+                return None
+            # receiver_class checked that the receiver is the first parameter
+            # of a method, so the lookup's owner is that method's scope.
+            found = self.lookup(node.value.value, scope)
+            class_scope = found[0].parent if found is not None else None
+            return (method, class_scope) if class_scope is not None else None
         return None
 
-    def is_coroutine_function(self, node: cst.BaseExpression) -> bool:
+    def is_coroutine_function(self, node: cst.BaseExpression, scope: Scope | None = None) -> bool:
         """Tell whether ``node`` names an ``async def`` (not a generator) here."""
-        function = self.resolve_function(node)
+        function = self.resolve_function(node, scope)
         return function is not None and function.asynchronous is not None and not _is_generator(function)
 
     def _class_attribute_type(self, cls: cst.ClassDef, attribute: str, depth: int) -> str | None:
@@ -410,6 +466,11 @@ def _is_static(function: cst.FunctionDef) -> bool:
         if isinstance(decorator.decorator, cst.Name) and decorator.decorator.value == "staticmethod":
             return True
     return False
+
+
+def is_generator(function: cst.FunctionDef) -> bool:
+    """Tell whether ``function`` yields, so that calling it runs none of its body."""
+    return _is_generator(function)
 
 
 def _is_generator(function: cst.FunctionDef) -> bool:

@@ -72,7 +72,7 @@ def lint_text(
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        return [_parse_error(path, error, python_parses=_compiles(text, path))]
+        return [_parse_error(path, text, error)]
     except RecursionError:
         return [_error(PARSE_ERROR, path, Position(1, 0), f"{path} is nested too deeply for the parser; split the deepest expression")]
 
@@ -100,13 +100,7 @@ def _may_fire(rule: type[Rule], text: str) -> bool:
 
 
 def _compiles(text: str, path: str) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+    return _python_syntax_error(text, path) is None
 
 
 @contextlib.contextmanager
@@ -119,23 +113,44 @@ def _recursion_limit(limit: int) -> Iterator[None]:
         sys.setrecursionlimit(previous)
 
 
-def _parse_error(path: str, error: cst.ParserSyntaxError, python_parses: bool) -> Diagnostic:
+def _parse_error(path: str, text: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    """Describe a file LibCST cannot parse, preferring CPython's own words.
+
+    CPython's message and position are the ones users know from tracebacks;
+    LibCST's are used only when CPython parses the file (a construct that
+    LibCST does not support).
+    """
+    python_error = _python_syntax_error(text, path)
+    if python_error is not None:
+        line = python_error.lineno or 1
+        column = max((python_error.offset or 1) - 1, 0)
+        message = f"cannot parse {path} at line {line}, column {column + 1}: {python_error.msg}"
+        return _error(PARSE_ERROR, path, Position(line, column), message)
+
     match = _PARSER_POSITION.search(error.message)
     if match:
         line, column = int(match.group(1)), max(int(match.group(2)) - 1, 0)
     else:
         line, column = error.raw_line, error.raw_column
-
     first_line = error.message.splitlines()[0] if error.message else "invalid syntax"
     detail = _PARSER_POSITION.sub("", first_line.removeprefix("parser error: ")).lstrip(": ")
-    if python_parses:
-        message = (
-            f"LibCST cannot parse {path} at line {line}, column {column + 1}, although Python can: {detail}; "
-            "exclude the file or report the construct to LibCST"
-        )
-    else:
-        message = f"cannot parse {path} at line {line}, column {column + 1}: {detail}"
+    message = (
+        f"LibCST cannot parse {path} at line {line}, column {column + 1}, although Python can: {detail}; "
+        "exclude the file or report the construct to LibCST"
+    )
     return _error(PARSE_ERROR, path, Position(line, column), message)
+
+
+def _python_syntax_error(text: str, path: str) -> SyntaxError | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text, filename=path)
+    except SyntaxError as error:
+        return error
+    except (ValueError, RecursionError, MemoryError) as error:
+        return SyntaxError(str(error), (path, 1, 1, ""))
+    return None
 
 
 def _error(kind: tuple[str, str], path: str, where: Position, message: str) -> Diagnostic:

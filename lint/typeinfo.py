@@ -4,8 +4,8 @@ Keys are canonical dotted names. ``T.method`` is the return type of calling
 ``method`` on a value of type ``T``, ``T.__call__`` the type of calling a
 value of type ``T``, and ``T.__enter__`` the type that ``with T() as x``
 binds when ``__enter__`` does not return ``self``. The tables name only the
-types that some rule asks about: event loops, executors, threads, sync
-clients, files, paths and data frames.
+types that some rule asks about: event loops, executors, threads, futures,
+locks, events, queues, sync clients, files, paths and data frames.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ PATH = "pathlib.Path"
 THREAD_POOL = "concurrent.futures.ThreadPoolExecutor"
 PROCESS_POOL = "concurrent.futures.ProcessPoolExecutor"
 EXECUTOR = "concurrent.futures.Executor"
+FUTURE = "concurrent.futures.Future"
 
 # Callable (or `Type.method`) -> type of the value it returns.
 RETURN_TYPES: dict[str, str] = {
@@ -40,7 +41,29 @@ RETURN_TYPES: dict[str, str] = {
     "concurrent.futures.thread.ThreadPoolExecutor": THREAD_POOL,
     "concurrent.futures.process.ProcessPoolExecutor": PROCESS_POOL,
     "threading.Thread": "threading.Thread",
+    "threading.Timer": "threading.Thread",
     "multiprocessing.Process": "multiprocessing.Process",
+    # Futures of worker threads and of coroutines run on another loop.
+    f"{EXECUTOR}.submit": FUTURE,
+    f"{THREAD_POOL}.submit": FUTURE,
+    f"{PROCESS_POOL}.submit": FUTURE,
+    "concurrent.futures.Future": FUTURE,
+    "asyncio.run_coroutine_threadsafe": FUTURE,
+    "asyncio.tasks.run_coroutine_threadsafe": FUTURE,
+    # Thread synchronisation and queues, whose waits block the calling thread.
+    "threading.Event": "threading.Event",
+    "threading.Lock": "threading.Lock",
+    "threading.RLock": "threading.Lock",
+    "threading.Semaphore": "threading.Semaphore",
+    "threading.BoundedSemaphore": "threading.Semaphore",
+    "threading.Condition": "threading.Condition",
+    "threading.Barrier": "threading.Barrier",
+    "queue.Queue": "queue.Queue",
+    "queue.LifoQueue": "queue.Queue",
+    "queue.PriorityQueue": "queue.Queue",
+    "queue.SimpleQueue": "queue.Queue",
+    "multiprocessing.Queue": "queue.Queue",
+    "multiprocessing.JoinableQueue": "queue.Queue",
     # HTTP clients.
     "requests.Session": "requests.Session",
     "requests.session": "requests.Session",
@@ -108,6 +131,14 @@ RETURN_TYPES: dict[str, str] = {
     "pandas.read_excel": "pandas.DataFrame",
     "pandas.read_parquet": "pandas.DataFrame",
     "pandas.read_json": "pandas.DataFrame",
+    **{
+        f"pandas.DataFrame.{method}": "pandas.DataFrame"
+        for method in (
+            "reset_index set_index copy dropna fillna rename sort_values sort_index drop "
+            "drop_duplicates assign astype head tail merge join query filter round "
+            "tz_localize tz_convert reindex"
+        ).split()
+    },
     "yfinance.download": "pandas.DataFrame",
     "yfinance.Ticker.history": "pandas.DataFrame",
 }
@@ -156,6 +187,17 @@ ANNOTATION_ALIASES: dict[str, str] = {
     "sqlalchemy.Connection": "sqlalchemy.engine.Connection",
     "subprocess.Popen": "subprocess.Popen",
     "threading.Thread": "threading.Thread",
+    "multiprocessing.Process": "multiprocessing.Process",
+    "concurrent.futures.Future": FUTURE,
+    "threading.Event": "threading.Event",
+    "threading.Semaphore": "threading.Semaphore",
+    "threading.BoundedSemaphore": "threading.Semaphore",
+    "threading.Condition": "threading.Condition",
+    "threading.Barrier": "threading.Barrier",
+    "queue.Queue": "queue.Queue",
+    "queue.LifoQueue": "queue.Queue",
+    "queue.PriorityQueue": "queue.Queue",
+    "queue.SimpleQueue": "queue.Queue",
     "yfinance.Ticker": "yfinance.Ticker",
     "pandas.DataFrame": "pandas.DataFrame",
 }

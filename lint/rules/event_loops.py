@@ -119,6 +119,13 @@ class EventLoopInWorkerThread(Rule):
             5, 20,
         ),
         Invalid(
+            "import asyncio\nasync def load(loop, tickers):\n"
+            "    futures = [loop.run_in_executor(None, lambda t=t: asyncio.run(fetch(t))) for t in tickers]\n",
+            3, 16,
+            "import asyncio\nasync def load(loop, tickers):\n"
+            "    futures = [asyncio.create_task(fetch(t)) for t in tickers]\n",
+        ),
+        Invalid(
             "import asyncio, threading\nasync def load():\n"
             "    threading.Thread(target=lambda: asyncio.run(fetch())).start()\n",
             3, 5,
@@ -142,7 +149,7 @@ class EventLoopInWorkerThread(Rule):
             f"{dispatch.label} in async function {function} runs {starter}() in a worker thread, "
             "which starts a second event loop; await the coroutine on the running loop instead"
         )
-        self.report(node, message, self._fix_for(node, coroutine))
+        self.report(node, message, self._fix_for(node, dispatch.label, coroutine))
 
     def _starter_in(self, target: cst.BaseExpression, arguments: tuple[cst.Arg, ...]) -> tuple[str | None, cst.Call | None]:
         """Find the loop-starting call that the thread would run, and its coroutine call."""
@@ -162,16 +169,38 @@ class EventLoopInWorkerThread(Rule):
             return None, None
         return starter, _only_call_argument(arguments)
 
-    def _fix_for(self, node: cst.Call, coroutine: cst.Call | None):  # type: ignore[no-untyped-def]
-        awaited = awaiting_statement(self.context, node)
-        if coroutine is None or awaited is None:
+    def _fix_for(self, node: cst.Call, label: str, coroutine: cst.Call | None):  # type: ignore[no-untyped-def]
+        if coroutine is None:
             return None
 
-        def build(builder: FixBuilder) -> Fix:
-            title = f"Replace the thread dispatch with `await {describe(coroutine.func)}()`"
-            return unwrap_to_awaited(builder, awaited, coroutine, title, FixSafety.UNSAFE)
+        awaited = awaiting_statement(self.context, node)
+        if awaited is not None:
+            def build_await(builder: FixBuilder) -> Fix:
+                title = f"Replace the thread dispatch with `await {describe(coroutine.func)}()`"
+                return unwrap_to_awaited(builder, awaited, coroutine, title, FixSafety.UNSAFE)
 
-        return build
+            return build_await
+
+        # Not awaited here (collected in a list, say): run_in_executor and
+        # to_thread hand back an awaitable at once, and so does create_task,
+        # which schedules the coroutine on the running loop right away.
+        if isinstance(self.context.parent(node), cst.Await):
+            return None
+        if not (label.endswith(".run_in_executor()") or label == "asyncio.to_thread()"):
+            return None
+        asyncio = self.context.module_reference("asyncio")
+        if asyncio is None:
+            return None
+
+        def build_task(builder: FixBuilder) -> Fix:
+            reference, needs_import = asyncio
+            edits = [builder.replace(node, f"{reference}.create_task({builder.source(coroutine)})")]
+            if needs_import:
+                edits.append(builder.import_edit(reference))
+            title = f"Schedule `{describe(coroutine.func)}()` on the running loop with `asyncio.create_task()`"
+            return Fix(title, FixSafety.UNSAFE, tuple(edits))
+
+        return build_task
 
 
 class _LoopStarterFinder(cst.CSTVisitor):
