@@ -28,8 +28,9 @@ class BlockingCall:
 
     ``attribute`` rows match reading the attribute (a property that does I/O,
     such as ``yfinance.Ticker.info``) instead of calling it. ``min_args`` skips
-    calls with fewer arguments, for methods that only do I/O when given a
-    target, such as ``DataFrame.to_csv()`` returning a string.
+    calls with fewer positional arguments unless ``target_keyword`` is passed,
+    for methods that only do I/O when given a target, such as
+    ``DataFrame.to_csv(index=False)`` returning a string.
     """
 
     name: str
@@ -37,6 +38,13 @@ class BlockingCall:
     replacement: str | None = None
     attribute: bool = False
     min_args: int = 0
+    target_keyword: str | None = None
+
+    def accepts(self, positional: int, keywords: Iterable[str]) -> bool:
+        """Tell whether a call with these arguments does the row's I/O."""
+        if positional >= self.min_args:
+            return True
+        return self.target_keyword is not None and self.target_keyword in keywords
 
     @property
     def code(self) -> str:
@@ -163,7 +171,7 @@ DEFAULT_ROWS: tuple[BlockingCall, ...] = (
         "pandas.DataFrame.to_pickle pandas.DataFrame.to_feather pandas.DataFrame.to_hdf",
     ),
     # Without a path these two return a string and do no I/O.
-    *_rows("data", "pandas.DataFrame.to_csv pandas.DataFrame.to_json", min_args=1),
+    *_rows("data", "pandas.DataFrame.to_csv pandas.DataFrame.to_json", min_args=1, target_keyword="path_or_buf"),
 )
 
 
@@ -184,13 +192,27 @@ class Catalogue:
         # the many method calls that cannot match any row.
         self.method_names = frozenset(name.rsplit(".", 1)[1] for name in self.calls)
         self.attribute_names = frozenset(name.rsplit(".", 1)[1] for name in self.attributes)
+        # Classes of user-declared rows (see extended), which the type analysis
+        # does not know otherwise.
+        self.declared_types: frozenset[str] = frozenset()
 
     @classmethod
     def default(cls) -> Catalogue:
         return _DEFAULT
 
     def extended(self, rows: Iterable[BlockingCall]) -> Catalogue:
-        return Catalogue([*self.calls.values(), *self.attributes.values(), *rows])
+        """Return a catalogue with ``rows`` added.
+
+        The owner of a row such as ``mysdk.Client.fetch`` is taken to be a
+        class when its last part starts with a capital letter, so that
+        ``mysdk.Client()`` and the annotation ``mysdk.Client`` give values of
+        that type and ``client.fetch()`` matches the row.
+        """
+        rows = list(rows)
+        catalogue = Catalogue([*self.calls.values(), *self.attributes.values(), *rows])
+        owners = (row.name.rsplit(".", 1)[0] for row in rows if row.name.count(".") >= 2)
+        catalogue.declared_types = self.declared_types | {owner for owner in owners if owner.rsplit(".", 1)[1][:1].isupper()}
+        return catalogue
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Catalogue) and (self.calls, self.attributes) == (other.calls, other.attributes)

@@ -21,7 +21,8 @@ from .scope import (
     Scope,
     ValueBinding,
 )
-from .typeinfo import ANNOTATION_ALIASES, ENTER_TYPES, PATH, RETURN_TYPES
+from .typeinfo import ANNOTATION_ALIASES, COROUTINE_PRESERVING_DECORATORS, ENTER_TYPES, PATH, RETURN_TYPES
+from .walk import walk
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -35,6 +36,10 @@ _MAX_INFERENCE_DEPTH = 8
 
 class LintContext:
     """Where the traversal is in one module, and what the names there mean."""
+
+    # Classes named by user-declared blocking calls; the engine sets them
+    # from the catalogue in force.
+    declared_types: frozenset[str] = frozenset()
 
     def __init__(self, module: cst.Module, path: str) -> None:
         self.module = module
@@ -139,16 +144,18 @@ class LintContext:
         added for it; None when the plain name is taken by something else.
         """
         found = self.lookup(module)
-        if found is None:
-            return module, True
-        if _import_target(found[1]) == module:
+        if found is not None and _import_target(found[1]) == module:
             return module, False
 
+        # `import asyncio as aio` at module level: use the alias, not a new import.
         for alias, bindings in self.module_scope.bindings.items():
             if _import_target(bindings) == module:
                 seen = self.lookup(alias)
                 if seen is not None and _import_target(seen[1]) == module:
                     return alias, False
+
+        if found is None:
+            return module, True
         return None
 
     # -- values --------------------------------------------------------------
@@ -188,12 +195,16 @@ class LintContext:
             return ANNOTATION_ALIASES.get(name) if name else None
 
         name = self.qualified_name(annotation, scope)
+        if name in self.declared_types:
+            return name
         return ANNOTATION_ALIASES.get(name) if name else None
 
     def _call_type(self, node: cst.Call, scope: Scope | None, depth: int) -> str | None:
         name = self.qualified_name(node.func, scope)
         if name in RETURN_TYPES:
             return RETURN_TYPES[name]
+        if name in self.declared_types:
+            return name
 
         if isinstance(node.func, cst.Attribute):
             receiver = self.type_of(node.func.value, scope, depth)
@@ -335,9 +346,23 @@ class LintContext:
         return None
 
     def is_coroutine_function(self, node: cst.BaseExpression, scope: Scope | None = None) -> bool:
-        """Tell whether ``node`` names an ``async def`` (not a generator) here."""
+        """Tell whether ``node`` names an ``async def`` (not a generator) here.
+
+        A decorator can turn a coroutine function into anything (asgiref's
+        ``async_to_sync`` makes it sync), so only decorators known to keep
+        it a coroutine function are looked through.
+        """
         function = self.resolve_function(node, scope)
-        return function is not None and function.asynchronous is not None and not _is_generator(function)
+        if function is None or function.asynchronous is None or _is_generator(function):
+            return False
+        return all(self._keeps_coroutine(decorator.decorator) for decorator in function.decorators)
+
+    def _keeps_coroutine(self, decorator: cst.BaseExpression) -> bool:
+        target = decorator.func if isinstance(decorator, cst.Call) else decorator
+        if isinstance(target, cst.Name) and target.value in ("staticmethod", "classmethod"):
+            return True
+        name = self.qualified_name(target)
+        return name is not None and (name in COROUTINE_PRESERVING_DECORATORS or name.startswith("pytest.mark."))
 
     def _class_attribute_type(self, cls: cst.ClassDef, attribute: str, depth: int) -> str | None:
         bindings = self._class_attributes_of(cls).get(attribute)
@@ -370,7 +395,7 @@ class LintContext:
             if isinstance(statement, cst.FunctionDef) and not _is_static(statement):
                 method_scope = Scope(statement, class_scope)
                 collector = _SelfAssignmentCollector(_first_parameter(statement))
-                statement.body.visit(collector)
+                walk(statement.body, collector)
                 for name, binding in collector.assignments:
                     attributes.setdefault(name, []).append((binding, method_scope))
         return attributes
@@ -476,7 +501,7 @@ def is_generator(function: cst.FunctionDef) -> bool:
 def _is_generator(function: cst.FunctionDef) -> bool:
     """Tell whether the body yields; an ``async def`` that yields is no coroutine."""
     finder = _YieldFinder()
-    function.body.visit(finder)
+    walk(function.body, finder)
     return finder.found
 
 

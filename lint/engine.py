@@ -14,26 +14,34 @@ import re
 import sys
 import warnings
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .catalogue import BlockingCall, Catalogue
+from .codes import INTERNAL_ERROR, PARSE_ERROR
 from .context import LintContext
 from .diagnostic import Diagnostic, Position
 from .fixes import FixBuilder
+from .project import ProjectSummary
 from .rule import Report, Rule
-from .scope import Scope
+from .scope import COMPREHENSIONS, Scope
+from .walk import walk
 
-PARSE_ERROR = ("AIO001", "syntax-error")
-INTERNAL_ERROR = ("AIO003", "internal-error")
 
 # LibCST's message carries the real position as "error at LINE:COL"; the
 # exception's raw_line and raw_column often point at the start of the file.
 _PARSER_POSITION = re.compile(r"error at (\d+):(\d+)")
 
+# CPython's messages for code nested beyond its parser's limits.
+_TOO_DEEP = ("the parser stopped with", "too many nested parentheses", "too many levels of indentation", "too many statically nested blocks")
+
 _SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+# The fields whose on_visit_attribute and on_leave_attribute the batched
+# visitor acts on; walk() skips those calls for every other field.
+_HOOKED_ATTRIBUTES = frozenset({"body"})
+_COMPREHENSION_TYPES = frozenset(COMPREHENSIONS)
 
 # The traversal recurses once per tree level, and long implicit string
 # concatenations (hundreds of lines) nest that deep. Python 3.11 and newer do
@@ -47,6 +55,9 @@ class LintOptions:
     """Settings that change what rules find, shared by all files of a run."""
 
     catalogue: Catalogue = field(default_factory=Catalogue.default)
+    # Summaries of the other modules of the run, for rules that follow
+    # imports (see asynclint.project); None lints each file on its own.
+    project: ProjectSummary | None = None
 
     @classmethod
     def with_extra_blocking_calls(cls, extra: Iterable[BlockingCall]) -> LintOptions:
@@ -61,11 +72,19 @@ def lint_text(
 ) -> list[Diagnostic]:
     """Return the findings of ``rules`` on one decoded source text."""
     options = options or LintOptions()
-    active = [rule for rule in rules if _may_fire(rule, text)]
+    active = active_rules(rules, text)
+    # LibCST's native parser has no depth guard: on code nested deeper than
+    # CPython accepts it overflows the C stack and kills the process. CPython's
+    # parser stops cleanly, so it reads every file first.
+    python_error = _python_syntax_error(text, path)
+    if python_error is not None and any(words in str(python_error.msg) for words in _TOO_DEEP):
+        line, column = python_error.lineno or 1, max((python_error.offset or 1) - 1, 0)
+        message = f"{path} is nested too deeply for Python's parser ({python_error.msg}); split the deepest expression"
+        return [_error(PARSE_ERROR, path, Position(line, column), message)]
     if not active:
         # No rule can fire, so skip LibCST. A syntax error must still be
         # reported, and CPython's parser finds one much faster.
-        if _compiles(text, path):
+        if python_error is None:
             return []
         active = []
 
@@ -83,10 +102,11 @@ def lint_text(
 
     reports: list[Report] = []
     context = LintContext(module, path)
+    context.declared_types = options.catalogue.declared_types
     visitor = _BatchedVisitor(context, [rule(context, options, reports) for rule in active])
     try:
         with _recursion_limit(_TRAVERSAL_RECURSION_LIMIT):
-            module.visit(visitor)
+            walk(module, visitor, _HOOKED_ATTRIBUTES)
             diagnostics = _materialize(module, text, path, reports)
     except RecursionError:
         return [_error(PARSE_ERROR, path, Position(1, 0), f"{path} is nested too deeply to analyse; split the deepest expression")]
@@ -95,8 +115,23 @@ def lint_text(
     return sorted(diagnostics, key=lambda d: d.sort_key)
 
 
-def _may_fire(rule: type[Rule], text: str) -> bool:
-    return any(word in text for word in rule.triggers)
+def active_rules(rules: Sequence[type[Rule]], text: str) -> list[type[Rule]]:
+    """Return the rules whose trigger words occur in ``text``: the others cannot fire.
+
+    Most rules share the word ``async``, so each distinct word is searched
+    for once, not once per rule.
+    """
+    present: dict[str, bool] = {}
+    active = []
+    for rule in rules:
+        for word in rule.triggers:
+            found = present.get(word)
+            if found is None:
+                found = present[word] = word in text
+            if found:
+                active.append(rule)
+                break
+    return active
 
 
 def _compiles(text: str, path: str) -> bool:
@@ -148,8 +183,10 @@ def _python_syntax_error(text: str, path: str) -> SyntaxError | None:
             ast.parse(text, filename=path)
     except SyntaxError as error:
         return error
-    except (ValueError, RecursionError, MemoryError) as error:
+    except ValueError as error:
         return SyntaxError(str(error), (path, 1, 1, ""))
+    except (RecursionError, MemoryError) as error:
+        return SyntaxError(f"the parser stopped with {type(error).__name__}", (path, 1, 1, ""))
     return None
 
 
@@ -171,9 +208,7 @@ def _materialize(module: cst.Module, text: str, path: str, reports: list[Report]
     if not reports:
         return []
 
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-    builder = FixBuilder(module, text, positions)
+    builder = FixBuilder(module, text, _positions(module))
 
     diagnostics = []
     for report in reports:
@@ -195,6 +230,26 @@ def _materialize(module: cst.Module, text: str, path: str, reports: list[Report]
             )
         )
     return diagnostics
+
+
+def _positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
+    """Return the position of every node, from one code generation pass.
+
+    MetadataWrapper.resolve(PositionProvider) does the same code generation
+    but first walks the whole tree once more for providers that this run does
+    not use; on Python 3.11's asyncio package with LibCST 1.9 that walk cost
+    about as much as the code generation. The provider's own generation step
+    is LibCST's internal API, so any change there falls back to the wrapper.
+    """
+    try:
+        provider = PositionProvider()
+        provider._gen_impl(module)
+        positions = provider._computed
+        if module in positions:
+            return positions  # type: ignore[return-value]
+    except (AttributeError, TypeError):
+        pass
+    return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
 Callback = Callable[[cst.CSTNode], object]
@@ -222,9 +277,15 @@ class _BatchedVisitor(cst.CSTVisitor):
         callbacks = self._visits.get(type(node).__name__)
         if callbacks:
             self._dispatch(callbacks, node)
+        # A comprehension's `for` targets are local to it; its callbacks above
+        # still see the enclosing scope.
+        if type(node) in _COMPREHENSION_TYPES:
+            self.context.scopes.append(self._scope_for(node))
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
+        if type(original_node) in _COMPREHENSION_TYPES:
+            self.context.scopes.pop()
         callbacks = self._leaves.get(type(original_node).__name__)
         if callbacks:
             self._dispatch(callbacks, original_node)

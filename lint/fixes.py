@@ -114,14 +114,27 @@ def await_module_call(builder: FixBuilder, call: cst.Call, module: tuple[str, bo
 def await_to_thread(builder: FixBuilder, call: cst.Call, module: tuple[str, bool]) -> list[Edit]:
     """Edits turning ``f(args)`` into ``await asyncio.to_thread(f, args)``."""
     reference, needs_import = module
-    separator = ", " if call.args else ""
     parenthesis = builder.opening_parenthesis(call)
     after = Position(parenthesis.line, parenthesis.column + 1)
+    following = builder.text[builder.offset(after) : builder.offset(after) + 1]
+
+    # `f(\n    x)` and `f(  # note` already have white space after the
+    # parenthesis, so the comma that replaces it needs none of its own.
+    separator = ""
+    if call.args:
+        separator = "," if following in (" ", "\t", "\r", "\n", "#", "\\") else ", "
 
     edits = [
         builder.insert(builder.start(call), f"await {reference}.to_thread("),
         Edit(parenthesis, after, separator),
     ]
+
+    # `f(x for x in y)` is valid only as a sole argument; as the second
+    # argument of to_thread the generator needs its own parentheses.
+    only = call.args[0].value if len(call.args) == 1 else None
+    if isinstance(only, cst.GeneratorExp) and not only.lpar:
+        edits.append(builder.insert(builder.start(only), "("))
+        edits.append(builder.insert(builder.end(only), ")"))
     if builder.end(call.func) != parenthesis:
         # `f (x)`: drop the space before the parenthesis, which is now a comma.
         edits.append(builder.delete_between(builder.end(call.func), parenthesis))

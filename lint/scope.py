@@ -17,17 +17,23 @@ from typing import Union
 
 import libcst as cst
 
-ScopeNode = Union[cst.Module, cst.ClassDef, cst.FunctionDef, cst.Lambda]
+from .walk import walk
+
+Comprehension = Union[cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp]
+COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+ScopeNode = Union[cst.Module, cst.ClassDef, cst.FunctionDef, cst.Lambda, Comprehension]
 
 
 @dataclass(frozen=True)
 class ImportBinding:
     """A name bound by an import; ``target`` is the dotted name it refers to.
 
-    ``target`` is None for relative imports, which still shadow outer names.
+    ``target`` is None for relative imports, which still shadow outer names;
+    ``relative`` then keeps the name as written, such as ``..helpers.load``.
     """
 
     target: str | None
+    relative: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,12 +115,18 @@ def collect_bindings(node: ScopeNode) -> dict[str, list[Binding]]:
 
     if isinstance(node, (cst.FunctionDef, cst.Lambda)):
         collector.add_parameters(node.params)
-        node.body.visit(collector)
+        walk(node.body, collector)
     elif isinstance(node, cst.ClassDef):
-        node.body.visit(collector)
+        walk(node.body, collector)
+    elif isinstance(node, COMPREHENSIONS):
+        # Only the `for` targets are local to a comprehension.
+        clause: cst.CompFor | None = node.for_in
+        while clause is not None:
+            collector.add_target(clause.target, ValueBinding())
+            clause = clause.inner_for_in
     else:
         for statement in node.body:
-            statement.visit(collector)
+            walk(statement, collector)
 
     return collector.bindings
 
@@ -159,17 +171,26 @@ class _BindingCollector(cst.CSTVisitor):
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False
 
-    def visit_ListComp(self, node: cst.ListComp) -> bool:
+    # A comprehension's `for` targets are its own, but an assignment
+    # expression inside it binds in the enclosing scope (PEP 572).
+    def _comprehension(self, node: cst.CSTNode) -> bool:
+        finder = _WalrusFinder()
+        node.visit(finder)
+        for target, value in finder.found:
+            self.add_target(target, ValueBinding(value=value))
         return False
+
+    def visit_ListComp(self, node: cst.ListComp) -> bool:
+        return self._comprehension(node)
 
     def visit_SetComp(self, node: cst.SetComp) -> bool:
-        return False
+        return self._comprehension(node)
 
     def visit_DictComp(self, node: cst.DictComp) -> bool:
-        return False
+        return self._comprehension(node)
 
     def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
-        return False
+        return self._comprehension(node)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -235,7 +256,9 @@ class _BindingCollector(cst.CSTVisitor):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = dotted_name(node.module) if node.module is not None else None
+        prefix = None
         if node.relative:
+            prefix = "." * len(node.relative) + (f"{module}." if module else "")
             module = None
         if isinstance(node.names, cst.ImportStar):
             return
@@ -249,7 +272,22 @@ class _BindingCollector(cst.CSTVisitor):
             if local is None:
                 continue
             target = f"{module}.{imported}" if module and imported else None
-            self.add(local, ImportBinding(target))
+            relative = f"{prefix}{imported}" if prefix and imported else None
+            self.add(local, ImportBinding(target, relative))
+
+
+class _WalrusFinder(cst.CSTVisitor):
+    """Collects ``name := value`` inside a comprehension, not in nested functions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.found.append((node.target, node.value))
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:

@@ -204,3 +204,17 @@ ANNOTATION_ALIASES: dict[str, str] = {
 
 # Types whose instances run callables in worker threads or processes.
 EXECUTOR_TYPES = frozenset({EXECUTOR, THREAD_POOL, PROCESS_POOL})
+
+# Decorators that return a coroutine function when given one.
+COROUTINE_PRESERVING_DECORATORS = frozenset(
+    {
+        "abc.abstractmethod",
+        "functools.wraps",
+        "typing.override",
+        "typing_extensions.override",
+        "tenacity.retry",
+        "backoff.on_exception",
+        "backoff.on_predicate",
+        "async_timeout.timeout",
+    }
+)

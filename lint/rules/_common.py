@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from ..catalogue import BlockingCall
 from ..context import LintContext
+from ..project import FunctionSummary, resolve_relative
+from ..scope import ImportBinding, Scope
 from ..typeinfo import EVENT_LOOP, EXECUTOR_TYPES
+
+if TYPE_CHECKING:
+    from ..engine import LintOptions
 
 # Calls that start an event loop and run it until a coroutine finishes.
 _LOOP_STARTING_FUNCTIONS = frozenset({"asyncio.run", "asyncio.runners.run", "uvloop.run"})
+
+
+def row_applies(row: BlockingCall, call: cst.Call) -> bool:
+    """Tell whether ``call`` passes what the catalogue row needs to do I/O."""
+    positional = sum(1 for arg in call.args if arg.keyword is None and arg.star != "**")
+    keywords = [arg.keyword.value for arg in call.args if arg.keyword is not None]
+    return row.accepts(positional, keywords)
 
 
 def describe(node: cst.BaseExpression) -> str:
@@ -29,14 +43,14 @@ def display_name(qualified: str) -> str:
     return qualified.removeprefix("builtins.")
 
 
-def loop_starter(context: LintContext, func: cst.BaseExpression) -> str | None:
+def loop_starter(context: LintContext, func: cst.BaseExpression, scope: Scope | None = None) -> str | None:
     """Return a label when ``func`` starts an event loop, else None.
 
     ``run_until_complete`` exists only on asyncio event loops, so any
     receiver counts. ``run`` counts only on a known ``asyncio.Runner``,
     because ``app.run()`` and ``bot.run()`` are common and unrelated.
     """
-    name = context.qualified_name(func)
+    name = context.qualified_name(func, scope)
     if name in _LOOP_STARTING_FUNCTIONS:
         return name
     if not isinstance(func, cst.Attribute):
@@ -45,7 +59,7 @@ def loop_starter(context: LintContext, func: cst.BaseExpression) -> str | None:
     method = func.attr.value
     if method == "run_until_complete":
         return describe(func)
-    if method == "run" and context.type_of(func.value) == "asyncio.Runner":
+    if method == "run" and context.type_of(func.value, scope) == "asyncio.Runner":
         return describe(func)
     return None
 
@@ -54,8 +68,13 @@ def is_statement_value(context: LintContext, node: cst.CSTNode) -> bool:
     """Tell whether ``node`` is a whole statement, or the value assigned or returned.
 
     Fixes that add ``await`` are offered only there, where no operator
-    precedence or comprehension scoping can change the meaning.
+    precedence or comprehension scoping can change the meaning, and only
+    directly in an ``async def`` body: ``await`` is a syntax error in a class
+    body, even one nested in a coroutine.
     """
+    innermost = context.scope.node
+    if not (isinstance(innermost, cst.FunctionDef) and innermost.asynchronous is not None):
+        return False
     parent = context.parent(node)
     if isinstance(parent, cst.Expr):
         return parent.value is node
@@ -70,6 +89,67 @@ def awaiting_statement(context: LintContext, node: cst.CSTNode) -> cst.Await | N
     if isinstance(parent, cst.Await) and is_statement_value(context, parent):
         return parent
     return None
+
+
+def imported_function(context: LintContext, options: LintOptions, func: cst.BaseExpression) -> FunctionSummary | None:
+    """Return the summary of a function that ``func`` imports from another module of the run.
+
+    Absolute imports (``from pkg.helpers import load``, ``helpers.load``
+    after ``import pkg.helpers as helpers``) and relative ones
+    (``from .helpers import load``) are resolved; anything else gives None.
+    """
+    project = options.project
+    if project is None:
+        return None
+    name = context.qualified_name(func) or _relative_name(context, func)
+    return project.function(name) if name else None
+
+
+def is_coroutine_function(context: LintContext, options: LintOptions, node: cst.BaseExpression) -> bool:
+    """Tell whether ``node`` names an ``async def`` of this module, or one imported from another module of the run."""
+    if context.resolve_function(node) is not None:
+        return context.is_coroutine_function(node)
+    imported = imported_function(context, options, node)
+    return imported is not None and imported.is_coroutine
+
+
+def _relative_name(context: LintContext, node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Attribute):
+        base = _relative_name(context, node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    if not isinstance(node, cst.Name):
+        return None
+
+    found = context.lookup(node.value)
+    if found is None:
+        return None
+    relatives = {getattr(binding, "relative", None) for binding in found[1]}
+    if len(relatives) != 1 or not all(isinstance(binding, ImportBinding) for binding in found[1]):
+        return None
+    relative = relatives.pop()
+    return resolve_relative(relative, context.path) if relative else None
+
+
+def function_scope(context: LintContext) -> Scope:
+    """Return the innermost function, class or module scope, skipping comprehension scopes."""
+    for scope in reversed(context.scopes):
+        if isinstance(scope.node, (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module)):
+            return scope
+    return context.module_scope
+
+
+def inside_comprehension(context: LintContext) -> bool:
+    """Tell whether the node being visited is inside a comprehension of the current function.
+
+    Adding ``await`` there would turn the comprehension into an asynchronous
+    one, which changes what a generator expression produces.
+    """
+    for node in reversed(context.ancestors):
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+            return False
+    return False
 
 
 @dataclass(frozen=True)

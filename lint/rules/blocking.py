@@ -13,7 +13,7 @@ from ..catalogue import BlockingCall
 from ..diagnostic import Fix, FixSafety
 from ..fixes import FixBuilder, await_module_call, await_to_thread
 from ..rule import Invalid, Rule
-from ._common import display_name, is_statement_value
+from ._common import describe, display_name, is_statement_value, row_applies
 
 
 class _BlockingCallRule(Rule):
@@ -29,7 +29,7 @@ class _BlockingCallRule(Rule):
             return
 
         function = self.context.function_label()
-        message = f"{display_name(row.name)}() in async function {function} blocks the event loop; {row.advice}"
+        message = f"{_call_label(node, row)} in async function {function} blocks the event loop; {row.advice}"
         self.report(node, message, self._fix_for(node, row))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -79,6 +79,17 @@ class _BlockingCallRule(Rule):
         return build_to_thread
 
 
+def _call_label(node: cst.Call, row: BlockingCall) -> str:
+    """Name the call as written, with its canonical name when that differs.
+
+    ``session.get()`` alone hides why it blocks; ``session.get()
+    (requests.Session.get)`` shows what the analysis resolved it to.
+    """
+    canonical = display_name(row.name)
+    written = describe(node.func)
+    return f"{canonical}()" if written == canonical else f"{written}() ({canonical})"
+
+
 def _blocking_row(rule: Rule, node: cst.Call) -> BlockingCall | None:
     context = rule.context
     catalogue = rule.options.catalogue
@@ -102,7 +113,7 @@ def _blocking_row(rule: Rule, node: cst.Call) -> BlockingCall | None:
         if receiver is not None:
             row = catalogue.calls.get(f"{receiver}.{func.attr.value}")
 
-    if row is not None and len(node.args) < row.min_args:
+    if row is not None and not row_applies(row, node):
         return None
     return row
 
