@@ -47,6 +47,11 @@ class Fix:
     edits: tuple[Edit, ...]
 
 
+def is_applicable(fix: Fix | None, unsafe: bool) -> bool:
+    """Tell whether ``fix`` exists and may be applied, with or without ``--unsafe-fixes``."""
+    return fix is not None and (fix.safety is FixSafety.SAFE or unsafe)
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """One finding of one rule in one file."""

@@ -6,14 +6,18 @@ import os
 import tempfile
 import warnings
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Callable, Sequence
 
 import libcst as cst
 
-from .diagnostic import Diagnostic, Edit, Fix, FixSafety
+from .diagnostic import Diagnostic, Edit, Fix, FixSafety, is_applicable
 from .engine import LintOptions, lint_text
 from .rule import Rule
 from .source import apply_edits, line_starts, offset_of
+
+# Drops findings that the source suppresses (``# noqa``) and may add its own;
+# called with the text, the path and the findings of every lint pass.
+Suppress = Callable[[str, str, list[Diagnostic]], list[Diagnostic]]
 
 # A fix can expose another finding (an import it adds, a call it unwraps);
 # a few passes settle every case the rules produce, and the bound guarantees
@@ -38,11 +42,19 @@ def fix_text(
     rules: Sequence[type[Rule]],
     options: LintOptions | None = None,
     unsafe: bool = False,
+    suppress: Suppress | None = None,
 ) -> FixResult:
-    """Apply every applicable fix to ``text`` and return the verified result."""
+    """Apply every applicable fix to ``text`` and return the verified result.
+
+    Findings that ``suppress`` removes are neither reported nor fixed.
+    """
+    def lint(source: str) -> list[Diagnostic]:
+        found = lint_text(source, path, rules, options)
+        return found if suppress is None else suppress(source, path, found)
+
     current = text
     applied = 0
-    diagnostics = lint_text(current, path, rules, options)
+    diagnostics = lint(current)
     original_diagnostics = diagnostics
 
     for _ in range(MAX_FIX_PASSES):
@@ -53,7 +65,7 @@ def fix_text(
         edits = _unique_edits(chosen)
         current = apply_edits(current, edits)
         applied += len(chosen)
-        diagnostics = lint_text(current, path, rules, options)
+        diagnostics = lint(current)
 
     if current == text:
         return FixResult(text, diagnostics, 0)
@@ -67,10 +79,6 @@ def fix_text(
         ]
         return FixResult(text, kept, 0, problem)
     return FixResult(current, diagnostics, applied)
-
-
-def is_applicable(fix: Fix | None, unsafe: bool) -> bool:
-    return fix is not None and (fix.safety is FixSafety.SAFE or unsafe)
 
 
 def select_fixes(text: str, fixes: list[Fix]) -> list[Fix]:
