@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from .engine import LintOptions
     from .rule import Rule
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
 PYPROJECT = "pyproject.toml"
 
 # Key -> the type it takes, as named in error messages.
@@ -208,13 +213,6 @@ def _has_table(path: str) -> bool:
 
 @functools.lru_cache(maxsize=None)
 def _read_toml(path: str) -> Mapping[str, Any]:
-    # tomllib compiles its regular expressions on import, which costs about as
-    # much as a warm run's cache lookups, so only runs that read a file pay it.
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on Python 3.10 only
-        import tomli as tomllib
-
     try:
         with open(path, "rb") as stream:
             return tomllib.load(stream)

@@ -97,8 +97,11 @@ def lint_text(
 
     if "\x00" in text:
         return [_error(PARSE_ERROR, path, Position(1, 0), f"{path} contains a null byte, which Python source cannot contain")]
+    # LibCST reads some code that this Python rejects (syntax of a newer
+    # version, for one): report that next to the findings, never instead.
+    syntax = [] if python_error is None else [_python_parse_error(path, python_error)]
     if not active:
-        return []
+        return syntax
 
     reports: list[Report] = []
     context = LintContext(module, path)
@@ -112,6 +115,7 @@ def lint_text(
         return [_error(PARSE_ERROR, path, Position(1, 0), f"{path} is nested too deeply to analyse; split the deepest expression")]
 
     diagnostics.extend(visitor.internal_errors)
+    diagnostics.extend(syntax)
     return sorted(diagnostics, key=lambda d: d.sort_key)
 
 
@@ -173,6 +177,13 @@ def _parse_error(path: str, text: str, error: cst.ParserSyntaxError) -> Diagnost
         f"LibCST cannot parse {path} at line {line}, column {column + 1}, although Python can: {detail}; "
         "exclude the file or report the construct to LibCST"
     )
+    return _error(PARSE_ERROR, path, Position(line, column), message)
+
+
+def _python_parse_error(path: str, error: SyntaxError) -> Diagnostic:
+    line, column = error.lineno or 1, max((error.offset or 1) - 1, 0)
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    message = f"Python {version} cannot parse {path} at line {line}, column {column + 1}: {error.msg}"
     return _error(PARSE_ERROR, path, Position(line, column), message)
 
 

@@ -76,5 +76,11 @@ def _walk(root: str, patterns: tuple[str, ...], errors: list[DiscoveryError]) ->
         )
         for filename in filenames:
             path = os.path.join(folder, filename)
-            if filename.endswith(PYTHON_SUFFIXES) and not is_excluded(path, patterns):
-                yield path
+            if not filename.endswith(PYTHON_SUFFIXES) or is_excluded(path, patterns):
+                continue
+            # Reading a FIFO or a device named *.py would block or never end.
+            if not os.path.isfile(path):
+                reason = "not a regular file" if os.path.exists(path) else "a broken symbolic link, or deleted while listed"
+                errors.append(DiscoveryError(path, reason))
+                continue
+            yield path

@@ -13,6 +13,7 @@ import libcst as cst
 from ..diagnostic import Fix, FixSafety
 from ..fixes import FixBuilder, unwrap_to_awaited
 from ..rule import Invalid, Rule
+from ..walk import walk
 from ._common import awaiting_statement, describe, is_statement_value, loop_starter, partial_target, thread_dispatch
 
 
@@ -161,7 +162,7 @@ class EventLoopInWorkerThread(Rule):
                     only = _only_call_argument(body.args)
                     return starter, only if _lambda_inlinable(target) else None
             finder = _LoopStarterFinder(self)
-            body.visit(finder)
+            walk(body, finder)
             return finder.found, None
 
         starter = loop_starter(self.context, target)

@@ -1,6 +1,6 @@
 """AIO4xx: tasks, as_completed and the running loop.
 
-These rules find coroutine code that runs but gives wrong answers or loses
+These rules find coroutine code that runs but gives wrong results or loses
 work: results paired with the wrong input, tasks that the garbage collector
 may destroy mid-flight, and a loop lookup whose meaning depends on context.
 """
@@ -13,7 +13,8 @@ from ..diagnostic import Fix, FixSafety
 from ..fixes import FixBuilder
 from ..rule import Invalid, Rule
 from ..scope import Scope
-from ._common import describe, is_event_loop
+from ..walk import walk
+from ._common import describe, function_scope, is_event_loop
 
 _AS_COMPLETED = frozenset({"asyncio.as_completed", "asyncio.tasks.as_completed"})
 _GET_EVENT_LOOP = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
@@ -22,8 +23,8 @@ _TASK_FACTORIES = frozenset(
 )
 
 _ORDER_ADVICE = (
-    "as_completed yields in completion order; return the input together with each result, "
-    "or use asyncio.gather() to keep input order"
+    "as_completed() yields in completion order, not input order; return each input with its result, "
+    "or use asyncio.gather()"
 )
 
 
@@ -104,7 +105,7 @@ class AsCompletedOrder(Rule):
             return
 
         finder = _IndexUseFinder(index.value)
-        node.body.visit(finder)
+        walk(node.body, finder)
         if finder.sequence is None:
             return
 
@@ -121,19 +122,19 @@ class AsCompletedOrder(Rule):
     def _completion_ordered(self, node: cst.BaseExpression) -> str | None:
         """Describe ``node`` when its items come in completion order, else None."""
         if self._is_as_completed(node):
-            return "the results of as_completed()"
+            return "as_completed() results"
         if isinstance(node, cst.Name) and node.value in self._completion_lists():
-            return f"{node.value}, which is filled in as_completed() order"
+            return f"{node.value} (filled from as_completed())"
         return None
 
     def _completion_lists(self) -> frozenset[str]:
         """Names in the current function filled from ``as_completed()`` in a loop or comprehension."""
-        scope = self.context.scope
+        scope = function_scope(self.context)
         key = ("as-completed-lists", id(scope.node))
         memo = self.context.memo
         if key not in memo:
             finder = _CompletionListFinder(self, scope)
-            scope.node.body.visit(finder)
+            walk(scope.node.body, finder)
             memo[key] = frozenset(finder.names)
         return memo[key]  # type: ignore[return-value]
 
@@ -159,7 +160,7 @@ class _CompletionListFinder(cst.CSTVisitor):
     def visit_For(self, node: cst.For) -> None:
         if self.rule._is_as_completed(node.iter, self.scope):
             collector = _AppendCollector()
-            node.body.visit(collector)
+            walk(node.body, collector)
             self.names.update(collector.names)
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -245,6 +246,15 @@ class GetEventLoopInCoroutine(Rule):
         self.report(node, message, self._fix_for(node))
 
     def _fix_for(self, node: cst.Call):  # type: ignore[no-untyped-def]
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            # `aio.get_event_loop()`: keep the module reference as written.
+            def build_attribute(builder: FixBuilder) -> Fix:
+                edit = builder.replace(func.attr, "get_running_loop")
+                return Fix("Replace with `asyncio.get_running_loop()`", FixSafety.SAFE, (edit,))
+
+            return build_attribute
+
         asyncio = self.context.module_reference("asyncio")
         if asyncio is None:
             return None
@@ -292,8 +302,9 @@ class DanglingTask(Rule):
             return
 
         function = self.context.function_label()
+        factory = self.context.qualified_name(call.func) or describe(call.func)
         message = (
-            f"the task from {describe(call.func)}() in async function {function} is discarded, "
+            f"the task from {factory}() in async function {function} is discarded, "
             "so it can be garbage-collected before it finishes; keep a reference, or use asyncio.TaskGroup"
         )
         self.report(call, message)
