@@ -2,7 +2,7 @@
 
 It is data: one row per canonical name, with its category and the async
 replacement the message suggests. A name ``T.method`` matches a call of
-``method`` on a value the analysis knows is of type ``T`` (see typeinfo).
+``method`` on a value that the analysis has inferred to be of type ``T`` (see typeinfo).
 Users add rows for their own sync SDKs with ``extra-blocking-calls``.
 """
 

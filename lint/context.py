@@ -35,7 +35,7 @@ _MAX_INFERENCE_DEPTH = 8
 
 
 class LintContext:
-    """Where the traversal is in one module, and what the names there mean."""
+    """The traversal position in one module, and the meaning of the names there."""
 
     # Classes named by user-declared blocking calls; the engine sets them
     # from the catalogue in force.
@@ -47,7 +47,7 @@ class LintContext:
         self.module_scope = Scope(module, None)
         self.scopes: list[Scope] = [self.module_scope]
         self.ancestors: list[cst.CSTNode] = []
-        # Answers that several rules need about the same node, keyed by purpose and node id.
+        # Results that several rules need about the same node, keyed by purpose and node id.
         self.memo: dict[tuple[str, int], object] = {}
         self._assumed_types: dict[tuple[int, str], object] = {}
         self._saw_pending = False

@@ -19,9 +19,9 @@ from .source import apply_edits, line_starts, offset_of
 # called with the text, the path and the findings of every lint pass.
 Suppress = Callable[[str, str, list[Diagnostic]], list[Diagnostic]]
 
-# A fix can expose another finding (an import it adds, a call it unwraps);
-# a few passes settle every case the rules produce, and the bound guarantees
-# the loop ends even if two fixes ever undid each other.
+# A fix can expose another finding (an import it adds, a call it unwraps),
+# so fixing repeats until nothing changes. A few passes settle every case the
+# rules produce, and the bound ends the loop even if two fixes undid each other.
 MAX_FIX_PASSES = 10
 
 
@@ -165,7 +165,7 @@ def write_atomically(path: str, data: bytes, expected: bytes) -> None:
     The new bytes go to a temporary file in the same folder, which then
     replaces the original, so a crash never leaves a half-written file. The
     file mode is kept, and a symbolic link keeps pointing at the same file.
-    When the file no longer holds ``expected`` (another process wrote it),
+    When the file no longer contains ``expected`` (another process wrote it),
     nothing is written and ConcurrentModificationError is raised.
     """
     target = os.path.realpath(path)

@@ -146,7 +146,7 @@ def await_to_thread(builder: FixBuilder, call: cst.Call, module: tuple[str, bool
 def unwrap_to_awaited(builder: FixBuilder, outer: cst.CSTNode, inner: cst.BaseExpression, title: str, safety: FixSafety) -> Fix:
     """A fix that replaces ``outer`` with ``await <inner>``.
 
-    Text outside ``inner`` is dropped; when it holds a comment, the fix is
+    Text outside ``inner`` is dropped; when it contains a comment, the fix is
     downgraded to unsafe, because safe fixes never lose a comment.
     """
     outer_start, outer_end = builder.start(outer), builder.end(outer)

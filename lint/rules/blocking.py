@@ -51,7 +51,7 @@ class _BlockingCallRule(Rule):
         self.report(node, message)
 
     def _match(self, node: cst.Call) -> BlockingCall | None:
-        # All six rules ask about the same calls, so the answer is computed once.
+        # All six rules ask about the same calls, so the result is computed once.
         memo = self.context.memo
         key = ("blocking-call", id(node))
         if key not in memo:
