@@ -9,7 +9,7 @@ older code), the codes in force and every other setting that changes findings.
 Entries are JSON, not pickle, because a cache folder can come from anywhere
 (a shared checkout, an archive) and loading one must never run code. Each
 entry is written to a temporary file and renamed over the old one, so a
-reader, or another asynclint run writing the same entry, only ever sees a
+reader, or another asynclint run writing the same entry, only ever reads a
 whole entry. An entry that cannot be read or does not match the expected
 layout counts as a miss and is rewritten after linting.
 
@@ -70,13 +70,9 @@ def settings_key(settings: object, dependencies: Mapping[str, str] | None = None
 
     ``settings`` is any value built from dataclasses, enums, containers and
     plain values: the codes in force, per-file ignores, extra blocking calls.
-    ``dependencies`` is the hook for rules that read summaries of other
-    modules: module name -> digest of that module's summary.
+    ``dependencies`` covers what a file's findings take from other modules:
+    the command line passes ``{"project": ProjectSummary.fingerprint()}``.
     """
-    # TODO: the command line does not build a ProjectSummary (project.py) yet,
-    # so it passes no dependencies. When it does, it must pass
-    # {"project": summary.fingerprint()} here, and cache the module summaries
-    # per file too, or a warm run has to parse every file with LibCST again.
     material = {
         "format": ENTRY_FORMAT,
         "version": __version__,

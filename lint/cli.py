@@ -22,6 +22,7 @@ from .parallel import check_files, check_one, usable_cores
 from .runner import FileMode, FileReport, unreadable
 from .source import SourceDecodeError, decode_source
 from .selection import split_codes
+from .summaries import build_project, refresh_summaries
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -90,6 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`asynclint src | head`): stop quietly, as
+        # other Unix tools do, without a traceback on the way out.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FINDINGS
+
+
+def _main(argv: Sequence[str] | None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["rule"]:
         return rule_command(arguments[1:])
@@ -165,7 +177,12 @@ def run(options: argparse.Namespace, configs: ConfigCache) -> int:
 
     mode = FileMode(fix=options.fix and not options.diff, unsafe=False, diff=options.diff)
     cache = None if options.no_cache else ResultCache(options.cache_dir or default_cache_dir(options.paths or ["."]))
-    reports = check_files(jobs, mode, processes=options.jobs or usable_cores(), cache=cache) + reports
+    project = build_project(jobs, cache)
+    checked = check_files(jobs, mode, processes=options.jobs or usable_cores(), cache=cache, project=project)
+    if project is not None and mode.fix:
+        rewritten = {report.path for report in checked if report.fixed}
+        refresh_summaries([job for job in jobs if job.path in rewritten], cache)
+    reports = checked + reports
     unsafe = any(job.settings.unsafe_fixes for job in jobs)
     return finish(reports, options, mode, unsafe, sys.stdout)
 

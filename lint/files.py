@@ -81,6 +81,6 @@ def _walk(root: str, patterns: tuple[str, ...], errors: list[DiscoveryError]) ->
             # Reading a FIFO or a device named *.py would block or never end.
             if not os.path.isfile(path):
                 reason = "not a regular file" if os.path.exists(path) else "a broken symbolic link, or deleted while listed"
-                errors.append(DiscoveryError(path, reason))
+                errors.append(DiscoveryError(os.path.normpath(path), reason))
                 continue
             yield path

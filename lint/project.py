@@ -22,10 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-import libcst as cst
-
 from .catalogue import Catalogue
-from .context import LintContext, is_generator
 from .source import SourceDecodeError, decode_source
 
 
@@ -125,6 +122,13 @@ def summarize_module(text: str, path: str, catalogue: Catalogue | None = None) -
     catalogue = catalogue or Catalogue.default()
     if not _may_matter(text, catalogue):
         return ModuleSummary(name)
+
+    # LibCST loads only here: a run whose summaries all come from the result
+    # cache must not import it.
+    import libcst as cst
+
+    from .context import LintContext, is_generator
+
     try:
         module = cst.parse_module(text)
     except (cst.ParserSyntaxError, RecursionError):

@@ -7,6 +7,7 @@ the result cache.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Sequence
@@ -19,6 +20,7 @@ from .source import SourceDecodeError, SourceText, decode_source
 if TYPE_CHECKING:
     from .config import Settings
     from .engine import LintOptions
+    from .project import ProjectSummary
     from .rule import Rule
 
 # Drops findings that the source suppresses (``# noqa``) and may add its own;
@@ -66,7 +68,9 @@ class Outcome:
     data: bytes | None
 
 
-def check_data(path: str, data: bytes, settings: Settings, mode: FileMode) -> Outcome:
+def check_data(
+    path: str, data: bytes, settings: Settings, mode: FileMode, project: ProjectSummary | None = None
+) -> Outcome:
     """Check the bytes read from ``path`` with the settings of its configuration file.
 
     This is the per-file work of a run. Everything that changes the result
@@ -77,7 +81,10 @@ def check_data(path: str, data: bytes, settings: Settings, mode: FileMode) -> Ou
     rules = settings.rules_for(path)
     file_mode = FileMode(fix=mode.fix, unsafe=settings.unsafe_fixes, diff=mode.diff)
     suppress = NoqaFilter(report_unused=UNUSED_NOQA[0] in codes)
-    outcome = process_data(path, data, rules, settings.lint_options, file_mode, suppress)
+    options = settings.lint_options
+    if project is not None:
+        options = dataclasses.replace(options, project=project)
+    outcome = process_data(path, data, rules, options, file_mode, suppress)
     outcome.report.diagnostics = [d for d in outcome.report.diagnostics if d.code in codes]
     return outcome
 

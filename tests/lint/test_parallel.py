@@ -44,8 +44,8 @@ def make_files(folder: Path, count: int, padding: int) -> list[Job]:
     return jobs
 
 
-def record_pid(path: str, data: bytes, settings: Settings, mode: FileMode) -> Outcome:
-    outcome = check_data(path, data, settings, mode)
+def record_pid(path: str, data: bytes, settings: Settings, mode: FileMode, project=None) -> Outcome:
+    outcome = check_data(path, data, settings, mode, project)
     outcome.report.notes.append(f"pid {os.getpid()}")
     return outcome
 
@@ -86,10 +86,10 @@ def test_one_process_when_jobs_is_one(tmp_path, monkeypatch):
     assert pids(reports) == {os.getpid()}
 
 
-def crash_on_module_5(path: str, data: bytes, settings: Settings, mode: FileMode) -> Outcome:
+def crash_on_module_5(path: str, data: bytes, settings: Settings, mode: FileMode, project=None) -> Outcome:
     if path.endswith("module_005.py"):
         raise RuntimeError("boom")
-    return check_data(path, data, settings, mode)
+    return check_data(path, data, settings, mode, project)
 
 
 @pytest.mark.parametrize("processes", [1, 2])
@@ -105,10 +105,10 @@ def test_exception_costs_one_file(tmp_path, monkeypatch, processes):
     assert "RuntimeError: boom" in reports[5].diagnostics[0].message
 
 
-def die_on_module_5(path: str, data: bytes, settings: Settings, mode: FileMode) -> Outcome:
+def die_on_module_5(path: str, data: bytes, settings: Settings, mode: FileMode, project=None) -> Outcome:
     if path.endswith("module_005.py"):
         os._exit(3)
-    return check_data(path, data, settings, mode)
+    return check_data(path, data, settings, mode, project)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="patching the worker needs fork")
