@@ -18,6 +18,7 @@ from .scope import (
     DeclarationBinding,
     DefinitionBinding,
     ImportBinding,
+    OwnCodeVisitor,
     Scope,
     ValueBinding,
 )
@@ -505,20 +506,11 @@ def _is_generator(function: cst.FunctionDef) -> bool:
     return finder.found
 
 
-class _YieldFinder(cst.CSTVisitor):
+class _YieldFinder(OwnCodeVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.found = False
 
     def visit_Yield(self, node: cst.Yield) -> bool:
         self.found = True
-        return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         return False

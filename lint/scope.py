@@ -276,6 +276,19 @@ class _BindingCollector(cst.CSTVisitor):
             self.add(local, ImportBinding(target, relative))
 
 
+class OwnCodeVisitor(cst.CSTVisitor):
+    """A visitor of one function's own code, which skips nested functions, lambdas and classes."""
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
 class _WalrusFinder(cst.CSTVisitor):
     """Collects ``name := value`` inside a comprehension, not in nested functions."""
 

@@ -20,7 +20,7 @@ from ..context import LintContext, is_generator
 from ..diagnostic import Fix, FixSafety
 from ..fixes import FixBuilder, await_to_thread
 from ..rule import Invalid, Rule
-from ..scope import Scope
+from ..scope import OwnCodeVisitor, Scope
 from ..walk import walk
 from ..project import FunctionSummary
 from ._common import describe, display_name, imported_function, is_coroutine_function, is_statement_value, loop_starter, row_applies
@@ -268,7 +268,7 @@ class BlockingHelperCall(_HelperCallRule):
         return build
 
 
-class _CallCollector(cst.CSTVisitor):
+class _CallCollector(OwnCodeVisitor):
     """Collect the calls that run when a function runs, in source order.
 
     Nested functions, lambdas and classes run later or elsewhere, so their
@@ -282,14 +282,6 @@ class _CallCollector(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         self.calls.append(node)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
 
 
 def _function_label(function: cst.FunctionDef, owner: Scope) -> str:

@@ -12,7 +12,7 @@ import libcst as cst
 from ..diagnostic import Fix, FixSafety
 from ..fixes import FixBuilder
 from ..rule import Invalid, Rule
-from ..scope import Scope
+from ..scope import OwnCodeVisitor, Scope
 from ..walk import walk
 from ._common import describe, function_scope, is_event_loop
 
@@ -139,7 +139,7 @@ class AsCompletedOrder(Rule):
         return memo[key]  # type: ignore[return-value]
 
 
-class _CompletionListFinder(cst.CSTVisitor):
+class _CompletionListFinder(OwnCodeVisitor):
     """Collect ``x.append(...)`` in loops over ``as_completed()``, and comprehensions over it."""
 
     def __init__(self, rule: AsCompletedOrder, scope: Scope) -> None:
@@ -147,15 +147,6 @@ class _CompletionListFinder(cst.CSTVisitor):
         self.rule = rule
         self.scope = scope
         self.names: set[str] = set()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
 
     def visit_For(self, node: cst.For) -> None:
         if self.rule._is_as_completed(node.iter, self.scope):

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..context import LintContext
 from ..diagnostic import Edit, Fix, FixSafety
-from ..fixes import FixBuilder
+from ..fixes import FixBuilder, unwrap_to_awaited
 from ..rule import Invalid, Rule
-from ..fixes import unwrap_to_awaited
 from ._common import ThreadDispatch, awaiting_statement, describe, is_coroutine_function, partial_target, thread_dispatch
 
 # Loop and future methods that take a plain callback, with the position of
@@ -84,11 +84,9 @@ class CoroutineFunctionInThread(Rule):
 
     def _fix_for(self, node: cst.Call, dispatch: ThreadDispatch, target: cst.BaseExpression):  # type: ignore[no-untyped-def]
         # Only the plain forms: the target itself (not a partial), awaited on the loop.
-        if target is not dispatch.target or not self.context.on_event_loop():
+        if target is not dispatch.target:
             return None
-        if not (dispatch.label.endswith(".run_in_executor()") or dispatch.label == "asyncio.to_thread()"):
-            return None
-        awaited = awaiting_statement(self.context, node)
+        awaited = _awaited_dispatch(self.context, node, dispatch)
         if awaited is None:
             return None
 
@@ -187,11 +185,9 @@ class CoroutinePassedAsCallable(Rule):
         self.report(node, message, self._fix_for(node, dispatch, target))
 
     def _fix_for(self, node: cst.Call, dispatch: ThreadDispatch, coroutine: cst.Call):  # type: ignore[no-untyped-def]
-        if dispatch.arguments or not self.context.on_event_loop():
+        if dispatch.arguments:
             return None
-        if not (dispatch.label.endswith(".run_in_executor()") or dispatch.label == "asyncio.to_thread()"):
-            return None
-        awaited = awaiting_statement(self.context, node)
+        awaited = _awaited_dispatch(self.context, node, dispatch)
         if awaited is None:
             return None
 
@@ -205,3 +201,15 @@ class CoroutinePassedAsCallable(Rule):
 def _where(rule: Rule) -> str:
     kind = "async function" if rule.context.on_event_loop() else "function"
     return f"{kind} {rule.context.function_label()}"
+
+
+def _awaited_dispatch(context: LintContext, node: cst.Call, dispatch: ThreadDispatch) -> cst.Await | None:
+    """Return the ``await`` of a ``run_in_executor`` or ``to_thread`` dispatch that is a whole statement on the loop.
+
+    Only those two return an awaitable that ``await coroutine()`` can replace.
+    """
+    if not context.on_event_loop():
+        return None
+    if not (dispatch.label.endswith(".run_in_executor()") or dispatch.label == "asyncio.to_thread()"):
+        return None
+    return awaiting_statement(context, node)
