@@ -22,7 +22,7 @@ lint-demo: $(VENV)/.installed
 	$(BIN)/asynclint fixtures/ "$(STDLIB)/asyncio" "$(STDLIB)"; test $$? -le 1
 
 load-demo: $(VENV)/.installed
-	$(BIN)/stockloader load --source bundled --db sqlite:///stocks.db; \
+	$(BIN)/stockloader load --source bundled --db sqlite:///stocks.db && \
 	$(BIN)/stockloader status --db sqlite:///stocks.db
 
 test: $(VENV)/.installed

@@ -325,9 +325,12 @@ def finish(reports: list[FileReport], options: argparse.Namespace, mode: FileMod
     summary = Summary(
         remaining=len(diagnostics),
         fixed=sum(report.fixed for report in reports),
-        fixable=sum(1 for d in diagnostics if is_applicable(d.fix, unsafe=False)),
-        unsafe_fixable=sum(1 for d in diagnostics if d.fix is not None and not is_applicable(d.fix, unsafe=False)),
+        # With unsafe fixes switched on (by option or configuration), a plain
+        # --fix applies them too, so they count as fixable.
+        fixable=sum(1 for d in diagnostics if is_applicable(d.fix, unsafe=unsafe)),
+        unsafe_fixable=sum(1 for d in diagnostics if d.fix is not None and not is_applicable(d.fix, unsafe=unsafe)),
         fix_mode=mode.fix,
+        diff_mode=mode.diff,
         unsafe=unsafe,
     )
     output = Output(

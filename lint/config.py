@@ -220,6 +220,8 @@ def _read_toml(path: str) -> Mapping[str, Any]:
         raise ConfigError(f"{path}: cannot read the configuration: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({error.reason} at byte {error.start}); save it as UTF-8") from None
 
 
 @functools.lru_cache(maxsize=None)

@@ -72,7 +72,7 @@ def lint_text(
 ) -> list[Diagnostic]:
     """Return the findings of ``rules`` on one decoded source text."""
     options = options or LintOptions()
-    active = active_rules(rules, text)
+    active = active_rules(rules, text, options.project)
     # LibCST's native parser has no depth guard: on code nested deeper than
     # CPython accepts it overflows the C stack and kills the process. CPython's
     # parser stops cleanly, so it reads every file first.
@@ -119,14 +119,16 @@ def lint_text(
     return sorted(diagnostics, key=lambda d: d.sort_key)
 
 
-def active_rules(rules: Sequence[type[Rule]], text: str) -> list[type[Rule]]:
+def active_rules(rules: Sequence[type[Rule]], text: str, project: ProjectSummary | None = None) -> list[type[Rule]]:
     """Return the rules whose trigger words occur in ``text``: the others cannot fire.
 
     Most rules share the word ``async``, so each distinct word is searched
-    for once, not once per rule.
+    for once, not once per rule. A cross-module rule also fires on a file
+    that names a module of ``project`` with a summarised function.
     """
     present: dict[str, bool] = {}
     active = []
+    imports_summarised: bool | None = None
     for rule in rules:
         for word in rule.triggers:
             found = present.get(word)
@@ -135,6 +137,12 @@ def active_rules(rules: Sequence[type[Rule]], text: str) -> list[type[Rule]]:
             if found:
                 active.append(rule)
                 break
+        else:
+            if rule.cross_module and project is not None:
+                if imports_summarised is None:
+                    imports_summarised = any(word in text for word in project.import_words)
+                if imports_summarised:
+                    active.append(rule)
     return active
 
 

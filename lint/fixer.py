@@ -167,9 +167,15 @@ def write_atomically(path: str, data: bytes, expected: bytes) -> None:
     file mode is kept, and a symbolic link keeps pointing at the same file.
     When the file no longer contains ``expected`` (another process wrote it),
     nothing is written and ConcurrentModificationError is raised.
+
+    A file with several hard links cannot be renamed over without splitting
+    the links, so its bytes are overwritten in place instead. The complete
+    fixed text is first saved and synced in the temporary file, which is
+    removed only after the overwrite, so a crash midway loses nothing.
     """
     target = os.path.realpath(path)
-    mode = os.stat(target).st_mode
+    status = os.stat(target)
+    mode = status.st_mode
 
     with open(target, "rb") as current:
         if current.read() != expected:
@@ -183,8 +189,20 @@ def write_atomically(path: str, data: bytes, expected: bytes) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode & 0o7777)
-        os.replace(temporary, target)
+        if status.st_nlink > 1:
+            _overwrite_in_place(target, data)
+            os.unlink(temporary)
+        else:
+            os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def _overwrite_in_place(target: str, data: bytes) -> None:
+    with open(target, "r+b") as stream:
+        stream.write(data)
+        stream.truncate()
+        stream.flush()
+        os.fsync(stream.fileno())

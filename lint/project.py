@@ -67,6 +67,15 @@ class ProjectSummary:
                     self._index[f"{module.module}.{name}"] = summary
         return self._index.get(qualified)
 
+    @functools.cached_property
+    def import_words(self) -> frozenset[str]:
+        """Return the last parts of the module names that define a summarised function.
+
+        A file can use such a function only by importing its module, so it
+        names one of these words (``helpers`` in ``from .helpers import load``).
+        """
+        return frozenset(module.module.rsplit(".", 1)[-1] for module in self.modules if module.functions)
+
     def fingerprint(self) -> str:
         """Return a digest of the summaries, stable across processes, for cache keys."""
         digest = hashlib.sha256()

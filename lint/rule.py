@@ -59,6 +59,9 @@ class Rule:
     fix_safety: ClassVar[FixSafety | None] = None
     # The rule cannot fire on a file that contains none of these words.
     triggers: ClassVar[tuple[str, ...]] = ("async",)
+    # The rule reads summaries of other modules, so it can also fire on a file
+    # that imports one of them (see ProjectSummary.import_words).
+    cross_module: ClassVar[bool] = False
     valid: ClassVar[tuple[str, ...]] = ()
     invalid: ClassVar[tuple[Invalid, ...]] = ()
 

@@ -19,6 +19,7 @@ import warnings
 from pathlib import Path
 
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from .config import (
@@ -30,7 +31,7 @@ from .config import (
     positive_int,
     read_ticker_file,
 )
-from .database import DatabaseError, display_url, parse_database_url, sqlite_file
+from .database import DatabaseError, describe_error, display_url, parse_database_url, sqlite_file
 from .pipeline import LoadOptions, LoadSummary, run_load
 from .progress import BarProgress, make_progress
 from .report import format_status, format_summary
@@ -222,6 +223,11 @@ def command_status(args: argparse.Namespace) -> int:
 async def read_status(url: URL) -> str:
     """Return the status report of the database at ``url``."""
     async with PriceStore.open(url, create=False) as store:
-        if not await store.has_tables():
-            raise DatabaseError(f"{display_url(url)} has no stockloader tables; run `stockloader load --db {display_url(url)}` first")
-        return format_status(display_url(url), await store.ticker_summaries(), await store.last_run())
+        try:
+            if not await store.has_tables():
+                raise DatabaseError(f"{display_url(url)} has no stockloader tables; run `stockloader load --db {display_url(url)}` first")
+            return format_status(display_url(url), await store.ticker_summaries(), await store.last_run())
+        except SQLAlchemyError as error:
+            raise DatabaseError(
+                f"cannot read database {display_url(url)}: {describe_error(error)}; check that --db names a stockloader database"
+            ) from error

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, AsyncIterator, Iterator, Sequence
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, inspect, select, text, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -189,6 +189,16 @@ class PriceStore:
             async with self._connection.begin():
                 if self._connection.dialect.name == "postgresql":
                     await self._connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _SCHEMA_LOCK_ID})
+                # create_all skips a table that exists, whatever its columns, so
+                # a foreign `prices` table would fail only later, after the run
+                # row was written. Check first, inside this transaction, so
+                # nothing is created when the database is not ours.
+                conflicts = await self._connection.run_sync(_conflicting_tables)
+                if conflicts:
+                    raise DatabaseError(
+                        f"{display_url(self.url)} already has tables that stockloader cannot use "
+                        f"({'; '.join(conflicts)}); use another database or schema, or drop those tables"
+                    )
                 await self._connection.run_sync(metadata.create_all)
         except SQLAlchemyError as error:
             raise DatabaseError(f"cannot create tables in {display_url(self.url)}: {describe_error(error)}; check that the database is writable") from error
@@ -327,3 +337,17 @@ def _progress_from_row(row) -> TickerProgress:
         run_id=row.run_id,
         updated_at=row.updated_at,
     )
+
+
+def _conflicting_tables(connection) -> list[str]:  # type: ignore[no-untyped-def]
+    """Describe existing tables named like stockloader's that lack its columns."""
+    inspector = inspect(connection)
+    conflicts = []
+    for table in metadata.sorted_tables:
+        if not inspector.has_table(table.name, schema=table.schema):
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name, schema=table.schema)}
+        missing = [column.name for column in table.columns if column.name not in present]
+        if missing:
+            conflicts.append(f"{table.name} lacks {', '.join(missing)}")
+    return conflicts

@@ -20,6 +20,7 @@ class Summary:
     unsafe_fixable: int
     fix_mode: bool
     unsafe: bool
+    diff_mode: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,4 +42,7 @@ def rule_page(code: str) -> Path | None:
 
 
 def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    if count == 1:
+        return f"{count} {noun}"
+    suffix = "es" if noun.endswith(("s", "x", "ch", "sh")) else "s"
+    return f"{count} {noun}{suffix}"

@@ -165,9 +165,12 @@ def _result(d: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
 
 
 def _artifact(path: str) -> dict[str, str]:
+    # A file name that is not valid UTF-8 reaches Python with surrogate
+    # escapes; percent-encoding its original bytes keeps the URI exact.
+    raw = os.fsencode(path.replace(os.sep, "/"))
     if os.path.isabs(path):
-        return {"uri": "file://" + quote(path.replace(os.sep, "/"))}
-    return {"uri": quote(path.replace(os.sep, "/")), "uriBaseId": "%SRCROOT%"}
+        return {"uri": "file://" + quote(raw)}
+    return {"uri": quote(raw), "uriBaseId": "%SRCROOT%"}
 
 
 def _region(start: Any, end: Any) -> dict[str, int]:

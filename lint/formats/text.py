@@ -82,6 +82,8 @@ def _write_closing(summary: Summary, stream: TextIO, output: Output) -> None:
 
 
 def summary_line(summary: Summary) -> str:
+    if summary.diff_mode and summary.fixed:
+        return f"The diff above would fix {plural(summary.fixed, 'error')}; {summary.remaining} would remain."
     if summary.fix_mode:
         if summary.fixed == 0 and summary.remaining == 0:
             return "No errors found."

@@ -61,6 +61,7 @@ _NON_BLOCKING_KEYWORDS = {"blocking": "False", "block": "False", "timeout": "0"}
 
 class UnawaitedCoroutine(Rule):
     code = "AIO404"
+    cross_module = True
     name = "unawaited-coroutine"
     summary = "A coroutine function called without `await`, as a statement or a truth value"
     fix_safety = FixSafety.UNSAFE

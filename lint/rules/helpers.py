@@ -131,6 +131,8 @@ class _HelperCallRule(Rule):
     another module of the run defines and this one imports.
     """
 
+    cross_module = True
+
     def visit_Call(self, node: cst.Call) -> None:
         if not self.context.on_event_loop() or isinstance(self.context.parent(node), cst.Await):
             return

@@ -31,6 +31,7 @@ _CALLBACK_METHODS = {
 
 class CoroutineFunctionInThread(Rule):
     code = "AIO301"
+    cross_module = True
     name = "coroutine-function-in-thread"
     summary = "An `async def` function passed to a thread pool, `to_thread` or `threading.Thread`"
     fix_safety = FixSafety.UNSAFE
@@ -107,6 +108,7 @@ class CoroutineFunctionInThread(Rule):
 
 class CoroutinePassedAsCallable(Rule):
     code = "AIO302"
+    cross_module = True
     name = "coroutine-passed-as-callable"
     summary = "A coroutine object given to a thread pool, or a coroutine given to `call_soon` or `add_done_callback`"
     fix_safety = FixSafety.UNSAFE

@@ -94,3 +94,17 @@ def test_changed_helper_invalidates_importer(tmp_path):
 
     assert "AIO210" not in completed.stdout
     assert "pkg/app.py:8:5: AIO103" in completed.stdout
+
+
+def test_sync_caller_without_async_word(tmp_path):
+    # The caller has no `async` in it, so only the imported summary can
+    # make the rules run on it.
+    package = tmp_path / "pk"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "helpers.py").write_text("async def load(x):\n    return x\n")
+    (package / "caller.py").write_text("from .helpers import load\n\n\ndef caller():\n    if load(1):\n        pass\n")
+
+    completed = run_probe(tmp_path, "--no-cache", "pk")
+
+    assert "pk/caller.py:5:8: AIO404" in completed.stdout

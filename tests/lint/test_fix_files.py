@@ -237,3 +237,47 @@ def test_fix_that_breaks_code_is_rejected():
     assert result.rejected is not None and "does not parse" in result.rejected
     assert "the fix was not applied" in result.diagnostics[0].message
     assert result.diagnostics[0].start == Position(2, 4)
+
+
+def test_fix_keeps_hard_links(tmp_path):
+    target = tmp_path / "poll.py"
+    target.write_text(SLEEPY)
+    other = tmp_path / "linked.py"
+    os.link(target, other)
+
+    completed = run_cli("--fix", str(target))
+
+    assert completed.returncode == 0, completed.stdout
+    assert other.read_text() == SLEEPY_FIXED
+    assert os.path.samefile(target, other)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".asynclint_cache")) == ["linked.py", "poll.py"]
+
+
+def test_diff_summary_counts_fixes(tmp_path):
+    target = tmp_path / "poll.py"
+    target.write_text(SLEEPY)
+
+    completed = run_cli("--diff", "--no-cache", str(target))
+
+    assert "The diff above would fix 1 error; 0 would remain." in completed.stdout
+    assert "No errors found." not in completed.stdout
+
+
+def test_non_utf8_pyproject_is_config_error(tmp_path):
+    (tmp_path / "pyproject.toml").write_bytes(b"\xff\xfe[tool.asynclint]\n")
+    (tmp_path / "a.py").write_text("x = 1\n")
+
+    completed = run_cli("a.py", cwd=tmp_path)
+
+    assert completed.returncode == 2
+    assert "pyproject.toml: invalid TOML: not UTF-8" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_sarif_with_non_utf8_file_name(tmp_path):
+    (tmp_path / os.fsdecode(b"bad\xff.py")).write_text(SLEEPY)
+
+    completed = run_cli("--format", "sarif", "--no-cache", ".", cwd=tmp_path)
+
+    assert completed.returncode == 1, completed.stderr
+    assert '"uri": "bad%FF.py"' in completed.stdout

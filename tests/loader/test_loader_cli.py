@@ -240,3 +240,30 @@ def test_script_shows_bar_on_terminal(tmp_path) -> None:
     assert b"ticker/s" in screen
     assert b"INFO stockloader: [1/5]" not in screen
     assert b"wrote 12154 rows" in stdout
+
+
+def test_status_of_non_database_exit_two(tmp_path, capsys) -> None:
+    garbage = tmp_path / "notdb.db"
+    garbage.write_text("not a database\n")
+
+    code = run_main(["status", "--db", f"sqlite:///{garbage}"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "cannot read database" in err
+    assert "Traceback" not in err
+
+
+def test_foreign_prices_table_creates_nothing(tmp_path, capsys) -> None:
+    path = tmp_path / "foreign.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("create table prices (id integer)")
+
+    code = run_main(["load", "--source", "bundled", "--db", f"sqlite:///{path}", "--quiet"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "prices lacks ticker" in err
+    with sqlite3.connect(path) as connection:
+        tables = [row[0] for row in connection.execute("select name from sqlite_master where type = 'table'")]
+    assert tables == ["prices"]
