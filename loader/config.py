@@ -46,7 +46,8 @@ def parse_ticker_list(text: str) -> list[str]:
 def read_ticker_file(path: Path) -> list[str]:
     """Read one ticker per line, ignoring blank lines and ``#`` comments (whole-line or trailing)."""
     try:
-        content = path.read_text(encoding="utf-8")
+        # utf-8-sig drops the byte order mark that some Windows editors write.
+        content = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise UsageError(f"tickers file not found: {path}; check the --tickers-file path") from None
     except UnicodeDecodeError as error:

@@ -11,7 +11,7 @@ from .store import RunRecord, TickerSummary
 def format_summary(summary: LoadSummary, database: str) -> str:
     """Return the summary printed at the end of ``stockloader load``."""
     lines = [
-        f"Run {summary.run_id}: wrote {summary.rows_written} rows for {len(summary.loaded)} tickers into {database} in {summary.elapsed:.2f} s.",
+        f"Run {summary.run_id}: wrote {summary.rows_written} rows for {_count(len(summary.loaded), 'ticker')} into {database} in {summary.elapsed:.2f} s.",
         f"  loaded ({len(summary.loaded)}): " + (", ".join(f"{ticker} {rows}" for ticker, rows in sorted(summary.loaded.items())) or "none"),
         f"  up to date ({len(summary.up_to_date)}): " + (", ".join(sorted(summary.up_to_date)) or "none"),
         f"  failed ({len(summary.failed)}):" + ("" if summary.failed else " none"),
@@ -28,7 +28,7 @@ def format_status(database: str, tickers: list[TickerSummary], last_run: RunReco
     else:
         lines.extend(_ticker_table(tickers))
         total_rows = sum(ticker.rows for ticker in tickers)
-        lines.append(f"{len(tickers)} tickers, {total_rows} rows.")
+        lines.append(f"{_count(len(tickers), 'ticker')}, {_count(total_rows, 'row')}.")
 
     if last_run is not None:
         lines.append(_describe_run(last_run))
@@ -62,7 +62,7 @@ def _ticker_table(tickers: list[TickerSummary]) -> list[str]:
 
 
 def _describe_run(run: RunRecord) -> str:
-    scope = f"{run.source}, {run.tickers_requested} tickers, {run.start_date} to {run.end_date} exclusive"
+    scope = f"{run.source}, {_count(run.tickers_requested, 'ticker')}, {run.start_date} to {run.end_date} exclusive"
     if run.finished_at is None:
         return f"Last run: {run.id} ({scope}), started {_format_time(run.started_at)}, did not finish (killed or still running)."
     return (
@@ -78,3 +78,7 @@ def _format_time(value: dt.datetime | None) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -68,7 +68,7 @@ class _BlockingCallRule(Rule):
         if row.name == "time.sleep":
             def build_sleep(builder: FixBuilder) -> Fix:
                 edits = await_module_call(builder, node, asyncio, "sleep")
-                return Fix("Replace with `await asyncio.sleep()`", FixSafety.SAFE, tuple(edits))
+                return Fix(f"Replace with `await {asyncio[0]}.sleep()`", FixSafety.SAFE, tuple(edits))
 
             return build_sleep
 

@@ -59,6 +59,15 @@ def test_tickers_file_with_comments(tmp_path, sqlite_url, sqlite_path, capsys) -
     assert count_rows(sqlite_path) == {"IBM": BUNDLED_ROWS["IBM"], "MSFT": BUNDLED_ROWS["MSFT"]}
 
 
+def test_tickers_file_with_bom(tmp_path, sqlite_url, sqlite_path, capsys) -> None:
+    tickers = tmp_path / "tickers.txt"
+    tickers.write_bytes("\ufeffAAPL\r\nIBM\r\n".encode("utf-8"))
+
+    assert run_main(["load", "--source", "bundled", "--tickers-file", str(tickers), "--db", sqlite_url, "-q"]) == 0
+
+    assert count_rows(sqlite_path) == {"AAPL": BUNDLED_ROWS["AAPL"], "IBM": BUNDLED_ROWS["IBM"]}
+
+
 def test_some_failed_exit_one(sqlite_url, capsys) -> None:
     code = run_main(["load", "--source", "bundled", "--tickers", "AAPL,TSLA", "--db", sqlite_url, "-q"])
     summary = capsys.readouterr().out
@@ -197,7 +206,7 @@ def test_script_quiet_prints_summary_only(tmp_path) -> None:
 
     assert result.returncode == 0
     assert result.stderr == ""
-    assert result.stdout.startswith("Run 1: wrote 196 rows for 1 tickers")
+    assert result.stdout.startswith("Run 1: wrote 196 rows for 1 ticker")
 
 
 def test_script_bad_source_one_line(tmp_path) -> None:
