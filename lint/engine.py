@@ -146,6 +146,16 @@ def active_rules(rules: Sequence[type[Rule]], text: str, project: ProjectSummary
     return active
 
 
+def too_deep_for_libcst(text: str, path: str) -> bool:
+    """Tell whether CPython stops on ``text`` for its nesting depth.
+
+    LibCST's parser has no such guard and would overflow the C stack on
+    that text, so no caller may hand it to ``cst.parse_module``.
+    """
+    error = _python_syntax_error(text, path)
+    return error is not None and any(words in str(error.msg) for words in _TOO_DEEP)
+
+
 def _compiles(text: str, path: str) -> bool:
     return _python_syntax_error(text, path) is None
 

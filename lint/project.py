@@ -137,7 +137,12 @@ def summarize_module(text: str, path: str, catalogue: Catalogue | None = None) -
     import libcst as cst
 
     from .context import LintContext, is_generator
+    from .engine import too_deep_for_libcst
 
+    # The lint pass reports such a file as AIO001; parsing it here would
+    # crash the whole run before that.
+    if too_deep_for_libcst(text, path):
+        return ModuleSummary(name)
     try:
         module = cst.parse_module(text)
     except (cst.ParserSyntaxError, RecursionError):

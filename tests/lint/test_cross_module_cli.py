@@ -108,3 +108,15 @@ def test_sync_caller_without_async_word(tmp_path):
     completed = run_probe(tmp_path, "--no-cache", "pk")
 
     assert "pk/caller.py:5:8: AIO404" in completed.stdout
+
+
+def test_deeply_nested_module_in_a_package(tmp_path):
+    package = make_package(tmp_path)
+    depth = 3000
+    (package / "deep.py").write_text("async def f():\n    pass\n\nx = " + "(" * depth + "1" + ")" * depth + "\n")
+
+    completed = run_probe(tmp_path, "--no-cache", "pkg")
+
+    assert completed.returncode == 1, completed.stderr
+    assert "pkg/deep.py" in completed.stdout and "AIO001" in completed.stdout
+    assert "pkg/app.py:7:5: AIO210" in completed.stdout
