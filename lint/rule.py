@@ -48,7 +48,7 @@ class Rule:
     """One problem, one code. Subclasses define ``visit_<Node>`` methods.
 
     The engine calls those methods during the single shared traversal of each
-    file; ``self.context`` answers where the traversal is and what names mean.
+    file; ``self.context`` tells where the traversal is and what names mean.
     """
 
     code: ClassVar[str]

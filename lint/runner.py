@@ -31,7 +31,7 @@ Suppress = Callable[[str, str, list[Diagnostic]], list[Diagnostic]]
 
 @dataclass(frozen=True)
 class FileMode:
-    """What to do with the fixes: nothing, write them, or show them as a diff."""
+    """The handling of fixes: none, written to the file, or shown as a diff."""
 
     fix: bool = False
     unsafe: bool = False
@@ -92,7 +92,7 @@ def check_data(
 def process_file(
     path: str, rules: Sequence[type[Rule]], options: LintOptions, mode: FileMode, suppress: Suppress | None = None
 ) -> FileReport:
-    """Lint one file, and fix it when ``mode`` asks for it.
+    """Lint one file, and fix it when ``mode`` requests it.
 
     ``suppress`` filters the findings of each lint pass (``# noqa``), so
     suppressed findings are neither reported nor fixed.

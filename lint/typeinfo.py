@@ -1,4 +1,4 @@
-"""What the analysis knows about the values that library calls return.
+"""Types of the values that library calls return, as the analysis uses them.
 
 Keys are canonical dotted names. ``T.method`` is the return type of calling
 ``method`` on a value of type ``T``, ``T.__call__`` the type of calling a

@@ -67,10 +67,10 @@ def loop_starter(context: LintContext, func: cst.BaseExpression, scope: Scope | 
 def is_statement_value(context: LintContext, node: cst.CSTNode) -> bool:
     """Tell whether ``node`` is a whole statement, or the value assigned or returned.
 
-    Fixes that add ``await`` are offered only there, where no operator
-    precedence or comprehension scoping can change the meaning, and only
-    directly in an ``async def`` body: ``await`` is a syntax error in a class
-    body, even one nested in a coroutine.
+    Fixes that add ``await`` are offered only there, because no operator
+    precedence or comprehension scoping can change the meaning. They are also
+    offered only directly in an ``async def`` body, because ``await`` is a
+    syntax error in a class body, even one nested in a coroutine.
     """
     innermost = context.scope.node
     if not (isinstance(innermost, cst.FunctionDef) and innermost.asynchronous is not None):

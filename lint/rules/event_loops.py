@@ -227,7 +227,7 @@ def _only_call_argument(arguments: tuple[cst.Arg, ...] | list[cst.Arg]) -> cst.C
 def _lambda_inlinable(function: cst.Lambda) -> bool:
     """Tell whether the body means the same outside the lambda.
 
-    That holds with no parameters, or only ``name=name`` defaults that
+    That is so with no parameters, or only ``name=name`` defaults that
     capture a variable of the same name, as in ``lambda stock=stock: ...``.
     """
     params = function.params

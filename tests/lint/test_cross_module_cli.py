@@ -118,5 +118,6 @@ def test_deeply_nested_module_in_a_package(tmp_path):
     completed = run_probe(tmp_path, "--no-cache", "pkg")
 
     assert completed.returncode == 1, completed.stderr
-    assert "pkg/deep.py" in completed.stdout and "AIO001" in completed.stdout
+    assert "pkg/deep.py" in completed.stdout
+    assert "AIO001" in completed.stdout
     assert "pkg/app.py:7:5: AIO210" in completed.stdout

@@ -141,9 +141,12 @@ def test_select_and_ignore_prefixes(tmp_path):
     no_sleep = run_cli("--ignore", "AIO201", str(target))
     family = run_cli("--select", "AIO2", str(target))
 
-    assert "AIO202" in only_http.stdout and "AIO201" not in only_http.stdout
-    assert "AIO202" in no_sleep.stdout and "AIO201" not in no_sleep.stdout
-    assert "AIO201" in family.stdout and "AIO202" in family.stdout
+    assert "AIO202" in only_http.stdout
+    assert "AIO201" not in only_http.stdout
+    assert "AIO202" in no_sleep.stdout
+    assert "AIO201" not in no_sleep.stdout
+    assert "AIO201" in family.stdout
+    assert "AIO202" in family.stdout
 
 
 def test_check_subcommand_is_the_default(tmp_path):

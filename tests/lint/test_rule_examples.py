@@ -42,8 +42,10 @@ def test_invalid_example_fix(rule, example):
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.code)
 def test_rule_metadata(rule):
-    assert rule.code.startswith("AIO") and len(rule.code) == 6
-    assert rule.name == rule.name.lower() and " " not in rule.name
+    assert rule.code.startswith("AIO")
+    assert len(rule.code) == 6
+    assert rule.name == rule.name.lower()
+    assert " " not in rule.name
     assert rule.summary
     assert rule.valid, "each rule needs at least one valid example"
     assert rule.invalid, "each rule needs at least one invalid example"

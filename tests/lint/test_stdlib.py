@@ -1,4 +1,4 @@
-"""asynclint on a large real code base nobody here wrote: the standard library."""
+"""asynclint on a large real code base written outside this project: the standard library."""
 
 from __future__ import annotations
 
